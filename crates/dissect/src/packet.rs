@@ -1,0 +1,851 @@
+//! A dissected packet: its protocol tree (an arena of [`Node`]s with byte
+//! ranges), its columns and its expert items.
+//!
+//! A [`Packet`] is meant to be reused from one frame to the next
+//! ([`Packet::clear`] keeps the allocations), so dissecting a capture does not
+//! allocate per packet once the buffers have grown.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use crate::field::{Base, FieldRef, FieldType};
+use crate::proto::ws;
+use crate::tvb::Tvb;
+
+/// "No node": the parent of a top-level node, the end of a sibling list.
+pub const NIL: u32 = u32::MAX;
+
+/// Where a byte or text value lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Src {
+    /// A data source: 0 is the frame, others index [`Packet::sources`] + 1.
+    Data(u8),
+    /// The packet's text arena ([`Packet::text`]).
+    Text,
+}
+
+/// A range of bytes or text in a [`Src`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// Where.
+    pub src: Src,
+    /// First byte.
+    pub start: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+/// A field's value. Byte and text values refer to the packet's buffers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    /// No value (protocols, labels).
+    None,
+    /// A boolean.
+    Bool(bool),
+    /// An unsigned integer (already masked and shifted for bit fields).
+    UInt(u64),
+    /// A signed integer.
+    Int(i64),
+    /// A floating-point number.
+    Double(f64),
+    /// An IPv4 address.
+    Ipv4([u8; 4]),
+    /// An IPv6 address.
+    Ipv6([u8; 16]),
+    /// An Ethernet address.
+    Ether([u8; 6]),
+    /// Bytes.
+    Bytes(Span),
+    /// Text (UTF-8, possibly with escapes already applied).
+    Str(Span),
+    /// A time: seconds and nanoseconds (absolute since the epoch, or relative).
+    Time {
+        /// Whole seconds.
+        secs: i64,
+        /// Nanoseconds, 0..1e9.
+        nanos: u32,
+    },
+}
+
+/// Node flag: not shown in the tree (`-V`), still filterable.
+pub const HIDDEN: u8 = 1;
+/// Node flag: derived by the analyzer, not read from the bytes (`[…]`).
+pub const GENERATED: u8 = 2;
+
+/// One item of the protocol tree.
+#[derive(Clone, Copy, Debug)]
+pub struct Node {
+    /// The field.
+    pub field: FieldRef,
+    /// Its value.
+    pub value: Value,
+    /// Data source of the byte range (0: frame).
+    pub ds: u8,
+    /// [`HIDDEN`], [`GENERATED`].
+    pub flags: u8,
+    /// First byte in the data source.
+    pub start: u32,
+    /// Length in bytes.
+    pub len: u32,
+    /// Parent node, or [`NIL`].
+    pub parent: u32,
+    /// First child, or [`NIL`].
+    pub first_child: u32,
+    /// Last child, or [`NIL`].
+    pub last_child: u32,
+    /// Next sibling, or [`NIL`].
+    pub next: u32,
+    /// Custom label text in the arena (start, len); `len == u32::MAX`: none.
+    pub label: (u32, u32),
+}
+
+impl Node {
+    /// Whether the node has a custom label.
+    pub fn has_label(&self) -> bool {
+        self.label.1 != u32::MAX
+    }
+}
+
+/// Severity of an expert item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Comment.
+    Comment,
+    /// Chat: normal workflow.
+    Chat,
+    /// Note: unusual but valid.
+    Note,
+    /// Warning: likely a problem.
+    Warning,
+    /// Error: malformed or serious.
+    Error,
+}
+
+impl Severity {
+    /// Wireshark's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Comment => "Comment",
+            Severity::Chat => "Chat",
+            Severity::Note => "Note",
+            Severity::Warning => "Warning",
+            Severity::Error => "Error",
+        }
+    }
+}
+
+/// Group of an expert item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Checksum problem.
+    Checksum,
+    /// Sequence problem (TCP analysis).
+    Sequence,
+    /// Response code.
+    ResponseCode,
+    /// Request code.
+    RequestCode,
+    /// Undecoded data.
+    Undecoded,
+    /// Reassembly problem.
+    Reassemble,
+    /// Malformed packet.
+    Malformed,
+    /// Debugging.
+    Debug,
+    /// Protocol violation.
+    Protocol,
+    /// Security.
+    Security,
+    /// Comment.
+    Comment,
+    /// Decryption.
+    Decryption,
+    /// Assumption made.
+    Assumption,
+    /// Deprecated.
+    Deprecated,
+}
+
+impl Group {
+    /// Wireshark's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Checksum => "Checksum",
+            Group::Sequence => "Sequence",
+            Group::ResponseCode => "Response code",
+            Group::RequestCode => "Request code",
+            Group::Undecoded => "Undecoded",
+            Group::Reassemble => "Reassemble",
+            Group::Malformed => "Malformed",
+            Group::Debug => "Debug",
+            Group::Protocol => "Protocol",
+            Group::Security => "Security",
+            Group::Comment => "Comment",
+            Group::Decryption => "Decryption",
+            Group::Assumption => "Assumption",
+            Group::Deprecated => "Deprecated",
+        }
+    }
+}
+
+/// An expert item: a finding about the packet, also present in the tree.
+#[derive(Clone, Copy, Debug)]
+pub struct Expert {
+    /// Severity.
+    pub severity: Severity,
+    /// Group.
+    pub group: Group,
+    /// The message, in the text arena.
+    pub msg: Span,
+    /// Protocol that raised it (`tcp`).
+    pub protocol: &'static str,
+    /// The tree node that carries it.
+    pub node: u32,
+}
+
+/// The packet-list columns that dissectors fill.
+#[derive(Clone, Debug, Default)]
+pub struct Columns {
+    /// Link-layer source (Ethernet address…).
+    pub dl_src: String,
+    /// Link-layer destination.
+    pub dl_dst: String,
+    /// Network-layer source (IP address), when there is one.
+    pub net_src: String,
+    /// Network-layer destination.
+    pub net_dst: String,
+    /// Protocol column.
+    pub protocol: String,
+    /// Info column.
+    pub info: String,
+    /// Length of `info` that later dissectors must not clear (`col_set_fence`).
+    pub fence: usize,
+}
+
+impl Columns {
+    /// The Source column: network address if any, else link-layer.
+    pub fn src(&self) -> &str {
+        if self.net_src.is_empty() {
+            &self.dl_src
+        } else {
+            &self.net_src
+        }
+    }
+
+    /// The Destination column.
+    pub fn dst(&self) -> &str {
+        if self.net_dst.is_empty() {
+            &self.dl_dst
+        } else {
+            &self.net_dst
+        }
+    }
+
+    /// Sets the Protocol column.
+    pub fn set_protocol(&mut self, p: &str) {
+        self.protocol.clear();
+        self.protocol.push_str(p);
+    }
+
+    /// Replaces the Info column (after the fence).
+    pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
+        self.info.truncate(self.fence);
+        let _ = self.info.write_fmt(args);
+    }
+
+    /// Clears the Info column (after the fence).
+    pub fn clear_info(&mut self) {
+        self.info.truncate(self.fence);
+    }
+
+    /// Appends to the Info column.
+    pub fn append_info(&mut self, args: fmt::Arguments<'_>) {
+        let _ = self.info.write_fmt(args);
+    }
+
+    /// Appends with a separator when the column is not empty
+    /// (`col_append_sep_fstr`).
+    pub fn append_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
+        if !self.info.is_empty() {
+            self.info.push_str(sep);
+        }
+        let _ = self.info.write_fmt(args);
+    }
+
+    /// Sets the fence at the current end of the Info column.
+    pub fn set_fence(&mut self) {
+        self.fence = self.info.len();
+    }
+
+    fn clear(&mut self) {
+        self.dl_src.clear();
+        self.dl_dst.clear();
+        self.net_src.clear();
+        self.net_dst.clear();
+        self.protocol.clear();
+        self.info.clear();
+        self.fence = 0;
+    }
+}
+
+/// What the capture file says about a frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FrameMeta {
+    /// Frame number, from 1.
+    pub number: u64,
+    /// Arrival time, seconds since the epoch.
+    pub ts_secs: i64,
+    /// Arrival time, nanoseconds.
+    pub ts_nanos: u32,
+    /// Bytes captured.
+    pub cap_len: u32,
+    /// Bytes on the wire.
+    pub orig_len: u32,
+    /// Link-layer type (LINKTYPE_*).
+    pub linktype: u32,
+    /// Interface the frame arrived on (pcapng).
+    pub interface_id: u32,
+}
+
+/// A dissected packet.
+#[derive(Default)]
+pub struct Packet {
+    /// The frame's capture metadata.
+    pub meta: FrameMeta,
+    /// Tree nodes, in the order they were added.
+    pub nodes: Vec<Node>,
+    /// Text arena for labels and string values.
+    pub text: String,
+    /// Extra data sources (reassembled or decoded buffers), with their names.
+    pub sources: Vec<(String, Arc<[u8]>)>,
+    /// Columns.
+    pub cols: Columns,
+    /// `frame.protocols`: protocol names joined by `:`.
+    pub protocols: String,
+    /// Expert items.
+    pub expert: Vec<Expert>,
+    /// Stack of open subtrees.
+    stack: Vec<u32>,
+    /// First top-level node.
+    pub first_root: u32,
+    last_root: u32,
+}
+
+/// Index of a node in [`Packet::nodes`].
+pub type NodeId = u32;
+
+impl Packet {
+    /// An empty packet.
+    pub fn new() -> Self {
+        Packet {
+            first_root: NIL,
+            last_root: NIL,
+            ..Default::default()
+        }
+    }
+
+    /// Empties the packet for the next frame, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.text.clear();
+        self.sources.clear();
+        self.cols.clear();
+        self.protocols.clear();
+        self.expert.clear();
+        self.stack.clear();
+        self.first_root = NIL;
+        self.last_root = NIL;
+    }
+
+    /// Adds a node under the current open subtree and returns its index.
+    pub fn add(&mut self, field: FieldRef, tvb: &Tvb<'_>, off: usize, len: usize, value: Value) -> NodeId {
+        let start = tvb.base().saturating_add(off.min(u32::MAX as usize) as u32);
+        self.add_at(field, tvb.ds(), start, len.min(u32::MAX as usize) as u32, value)
+    }
+
+    /// Adds a node with an absolute byte range in data source `ds`.
+    pub fn add_at(&mut self, field: FieldRef, ds: u8, start: u32, len: u32, value: Value) -> NodeId {
+        let parent = self.stack.last().copied().unwrap_or(NIL);
+        self.add_under(parent, field, ds, start, len, value)
+    }
+
+    /// Adds a node as the last child of `parent` (or at the top level with
+    /// [`NIL`]), whatever subtree is open.
+    pub fn add_under(&mut self, parent: NodeId, field: FieldRef, ds: u8, start: u32, len: u32, value: Value) -> NodeId {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            field,
+            value,
+            ds,
+            flags: 0,
+            start,
+            len,
+            parent,
+            first_child: NIL,
+            last_child: NIL,
+            next: NIL,
+            label: (0, u32::MAX),
+        });
+        if parent == NIL {
+            if self.last_root == NIL {
+                self.first_root = id;
+            } else {
+                self.nodes[self.last_root as usize].next = id;
+            }
+            self.last_root = id;
+        } else {
+            let p = &mut self.nodes[parent as usize];
+            let last = p.last_child;
+            p.last_child = id;
+            if last == NIL {
+                p.first_child = id;
+            } else {
+                self.nodes[last as usize].next = id;
+            }
+        }
+        id
+    }
+
+    /// Adds a node and opens it: following nodes go under it until [`close`](Self::close).
+    pub fn open(&mut self, field: FieldRef, tvb: &Tvb<'_>, off: usize, len: usize, value: Value) -> NodeId {
+        let id = self.add(field, tvb, off, len, value);
+        self.stack.push(id);
+        id
+    }
+
+    /// Opens an existing node as the current subtree.
+    pub fn reopen(&mut self, id: NodeId) {
+        self.stack.push(id);
+    }
+
+    /// Closes the innermost open subtree.
+    pub fn close(&mut self) {
+        self.stack.pop();
+    }
+
+    /// Closes subtrees until `depth` remain open (used to unwind after an error).
+    pub fn close_to(&mut self, depth: usize) {
+        self.stack.truncate(depth);
+    }
+
+    /// How many subtrees are open.
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// The innermost open subtree, or [`NIL`].
+    pub fn current(&self) -> NodeId {
+        self.stack.last().copied().unwrap_or(NIL)
+    }
+
+    /// Stores text in the arena and returns its span.
+    pub fn intern(&mut self, s: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        Span {
+            src: Src::Text,
+            start,
+            len: s.len() as u32,
+        }
+    }
+
+    /// Formats text into the arena and returns its span.
+    pub fn intern_fmt(&mut self, args: fmt::Arguments<'_>) -> Span {
+        let start = self.text.len();
+        let _ = self.text.write_fmt(args);
+        Span {
+            src: Src::Text,
+            start: start as u32,
+            len: (self.text.len() - start) as u32,
+        }
+    }
+
+    /// A string value stored in the arena.
+    pub fn str_value(&mut self, s: &str) -> Value {
+        Value::Str(self.intern(s))
+    }
+
+    /// Sets a node's label (the whole line shown by `-V`).
+    pub fn set_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
+        let sp = self.intern_fmt(args);
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            n.label = (sp.start, sp.len);
+        }
+    }
+
+    /// Appends text to a node's label (which must be the last text interned,
+    /// or be set first by this call from the default label).
+    pub fn append_label(&mut self, id: NodeId, s: &str) {
+        let Some(n) = self.nodes.get(id as usize).copied() else {
+            return;
+        };
+        let mut cur = String::new();
+        self.label_into(&n, &[], &mut cur);
+        cur.push_str(s);
+        let sp = self.intern(&cur);
+        self.nodes[id as usize].label = (sp.start, sp.len);
+    }
+
+    /// Sets a node's byte length (for protocols whose length is known late).
+    pub fn set_len(&mut self, id: NodeId, len: usize) {
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            n.len = len.min(u32::MAX as usize) as u32;
+        }
+    }
+
+    /// Marks a node hidden.
+    pub fn set_hidden(&mut self, id: NodeId) {
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            n.flags |= HIDDEN;
+        }
+    }
+
+    /// Marks a node generated.
+    pub fn set_generated(&mut self, id: NodeId) {
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            n.flags |= GENERATED;
+        }
+    }
+
+    /// Appends a protocol name to `frame.protocols`.
+    pub fn layer(&mut self, name: &str) {
+        if !self.protocols.is_empty() {
+            self.protocols.push(':');
+        }
+        self.protocols.push_str(name);
+    }
+
+    /// Adds an expert item under the current subtree: a `_ws.expert` node with
+    /// the message, severity and group, and `field` (the protocol's own expert
+    /// field, e.g. `tcp.analysis.retransmission`) if given, hidden inside it.
+    pub fn expert(&mut self, protocol: &'static str, severity: Severity, group: Group, args: fmt::Arguments<'_>) -> NodeId {
+        let msg = self.intern_fmt(args);
+        let parent = self.current();
+        let node = self.add_under(parent, &ws::EXPERT, 0, 0, 0, Value::None);
+        let m = &self.text[msg.start as usize..(msg.start + msg.len) as usize];
+        let label = format!("Expert Info ({}/{}): {}", severity.name(), group.name(), m);
+        let lsp = self.intern(&label);
+        self.nodes[node as usize].label = (lsp.start, lsp.len);
+        self.nodes[node as usize].flags |= GENERATED;
+        let c = self.add_under(node, &ws::EXPERT_MESSAGE, 0, 0, 0, Value::Str(msg));
+        self.nodes[c as usize].flags |= HIDDEN;
+        let c = self.add_under(node, &ws::EXPERT_SEVERITY, 0, 0, 0, Value::UInt(severity_code(severity)));
+        self.nodes[c as usize].flags |= HIDDEN;
+        let c = self.add_under(node, &ws::EXPERT_GROUP, 0, 0, 0, Value::UInt(group_code(group)));
+        self.nodes[c as usize].flags |= HIDDEN;
+        self.expert.push(Expert {
+            severity,
+            group,
+            msg,
+            protocol,
+            node,
+        });
+        node
+    }
+
+    /// The bytes of data source `ds` (0: `frame`).
+    pub fn source<'a>(&'a self, frame: &'a [u8], ds: u8) -> &'a [u8] {
+        if ds == 0 {
+            frame
+        } else {
+            self.sources.get(ds as usize - 1).map(|(_, b)| &b[..]).unwrap_or(&[])
+        }
+    }
+
+    /// The text or bytes a span refers to.
+    pub fn span_bytes<'a>(&'a self, frame: &'a [u8], sp: Span) -> &'a [u8] {
+        let buf: &[u8] = match sp.src {
+            Src::Text => self.text.as_bytes(),
+            Src::Data(ds) => self.source(frame, ds),
+        };
+        let s = sp.start as usize;
+        let e = s.saturating_add(sp.len as usize).min(buf.len());
+        buf.get(s.min(e)..e).unwrap_or(&[])
+    }
+
+    /// The text a string span refers to (lossy for bytes that are not UTF-8).
+    pub fn span_str<'a>(&'a self, frame: &'a [u8], sp: Span) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.span_bytes(frame, sp))
+    }
+
+    /// The node's custom label, if any.
+    pub fn custom_label(&self, n: &Node) -> Option<&str> {
+        if n.has_label() {
+            self.text.get(n.label.0 as usize..(n.label.0 + n.label.1) as usize)
+        } else {
+            None
+        }
+    }
+
+    /// Iterates over the nodes of field `f`, in tree order of addition.
+    pub fn find<'a>(&'a self, f: FieldRef) -> impl Iterator<Item = &'a Node> + 'a {
+        self.nodes.iter().filter(move |n| std::ptr::eq(n.field, f))
+    }
+
+    /// Whether any node of field `f` exists.
+    pub fn has(&self, f: FieldRef) -> bool {
+        self.nodes.iter().any(|n| std::ptr::eq(n.field, f))
+    }
+
+    /// Writes the value as `tshark -T fields` prints it.
+    pub fn fmt_value(&self, frame: &[u8], n: &Node, out: &mut String) {
+        fmt_value(self, frame, n, out)
+    }
+
+    /// Writes the line `-V` shows for the node.
+    pub fn label_into(&self, n: &Node, frame: &[u8], out: &mut String) {
+        if let Some(l) = self.custom_label(n) {
+            out.push_str(l);
+            return;
+        }
+        default_label(self, frame, n, out)
+    }
+
+    /// Children of a node ([`NIL`]: the top level).
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        let first = if id == NIL {
+            self.first_root
+        } else {
+            self.nodes.get(id as usize).map(|n| n.first_child).unwrap_or(NIL)
+        };
+        Children { pkt: self, next: first }
+    }
+}
+
+/// Iterator over the children of a node.
+pub struct Children<'a> {
+    pkt: &'a Packet,
+    next: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next == NIL {
+            return None;
+        }
+        let id = self.next;
+        self.next = self.pkt.nodes.get(id as usize).map(|n| n.next).unwrap_or(NIL);
+        Some(id)
+    }
+}
+
+fn severity_code(s: Severity) -> u64 {
+    match s {
+        Severity::Comment => 0x0010_0000,
+        Severity::Chat => 0x0020_0000,
+        Severity::Note => 0x0040_0000,
+        Severity::Warning => 0x0060_0000,
+        Severity::Error => 0x0080_0000,
+    }
+}
+
+fn group_code(g: Group) -> u64 {
+    match g {
+        Group::Checksum => 0x0100_0000,
+        Group::Sequence => 0x0200_0000,
+        Group::ResponseCode => 0x0300_0000,
+        Group::RequestCode => 0x0400_0000,
+        Group::Undecoded => 0x0500_0000,
+        Group::Reassemble => 0x0600_0000,
+        Group::Malformed => 0x0700_0000,
+        Group::Debug => 0x0800_0000,
+        Group::Protocol => 0x0900_0000,
+        Group::Security => 0x0a00_0000,
+        Group::Comment => 0x0b00_0000,
+        Group::Decryption => 0x0c00_0000,
+        Group::Assumption => 0x0d00_0000,
+        Group::Deprecated => 0x0e00_0000,
+    }
+}
+
+/// Writes an IPv6 address in RFC 5952 form.
+pub fn fmt_ipv6(a: &[u8; 16], out: &mut String) {
+    let _ = write!(out, "{}", std::net::Ipv6Addr::from(*a));
+}
+
+/// Writes an IPv4 address.
+pub fn fmt_ipv4(a: &[u8; 4], out: &mut String) {
+    let _ = write!(out, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+}
+
+/// Writes an Ethernet address as `00:11:22:33:44:55`.
+pub fn fmt_ether(a: &[u8; 6], out: &mut String) {
+    let _ = write!(
+        out,
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        a[0], a[1], a[2], a[3], a[4], a[5]
+    );
+}
+
+/// Writes bytes as lowercase hex, `sep` between bytes.
+pub fn fmt_hex(b: &[u8], sep: Option<char>, out: &mut String) {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            if let Some(s) = sep {
+                out.push(s);
+            }
+        }
+        out.push(H[(x >> 4) as usize] as char);
+        out.push(H[(x & 15) as usize] as char);
+    }
+}
+
+/// Writes an integer in a field's display base (`0x0800` for a 16-bit hex).
+pub fn fmt_uint(v: u64, ftype: FieldType, base: Base, bitmask: u64, out: &mut String) {
+    let width = if bitmask != 0 {
+        // Hex width of the masked value, as Wireshark sizes it from the mask.
+        let bits = 64 - (bitmask >> bitmask.trailing_zeros()).leading_zeros() as usize;
+        bits.div_ceil(4)
+    } else {
+        ftype.int_width() * 2
+    };
+    match base {
+        Base::Hex => {
+            let _ = write!(out, "0x{:0w$x}", v, w = width);
+        }
+        Base::HexDec => {
+            let _ = write!(out, "0x{:0w$x} ({})", v, v, w = width);
+        }
+        Base::DecHex => {
+            let _ = write!(out, "{} (0x{:0w$x})", v, v, w = width);
+        }
+        Base::Oct => {
+            let _ = write!(out, "0{:o}", v);
+        }
+        _ => {
+            let _ = write!(out, "{}", v);
+        }
+    }
+}
+
+/// Writes a time as seconds with nine decimals (`1.500000000`).
+pub fn fmt_time(secs: i64, nanos: u32, out: &mut String) {
+    if secs < 0 && nanos > 0 {
+        // -0.5 is stored as secs=-1, nanos=5e8.
+        let total = (secs as i128) * 1_000_000_000 + nanos as i128;
+        let neg = -total;
+        let _ = write!(out, "-{}.{:09}", neg / 1_000_000_000, neg % 1_000_000_000);
+    } else {
+        let _ = write!(out, "{}.{:09}", secs, nanos);
+    }
+}
+
+fn fmt_value(p: &Packet, frame: &[u8], n: &Node, out: &mut String) {
+    let f = n.field;
+    match n.value {
+        Value::None => {
+            if f.ftype == FieldType::Protocol {
+                match p.custom_label(n) {
+                    Some(l) => out.push_str(l),
+                    None => out.push_str(f.abbrev),
+                }
+            } else {
+                // Wireshark prints FT_NONE fields that are present as 1.
+                out.push('1');
+            }
+        }
+        Value::Bool(b) => out.push(if b { '1' } else { '0' }),
+        Value::UInt(v) => {
+            if f.ftype == FieldType::Bool {
+                out.push(if v != 0 { '1' } else { '0' });
+            } else {
+                fmt_uint(v, f.ftype, f.base, f.bitmask, out)
+            }
+        }
+        Value::Int(v) => {
+            let _ = write!(out, "{}", v);
+        }
+        Value::Double(v) => {
+            let _ = write!(out, "{}", v);
+        }
+        Value::Ipv4(a) => fmt_ipv4(&a, out),
+        Value::Ipv6(a) => fmt_ipv6(&a, out),
+        Value::Ether(a) => fmt_ether(&a, out),
+        Value::Bytes(sp) => fmt_hex(p.span_bytes(frame, sp), Some(':'), out),
+        Value::Str(sp) => out.push_str(&p.span_str(frame, sp)),
+        Value::Time { secs, nanos } => fmt_time(secs, nanos, out),
+    }
+}
+
+/// Bit pattern of a masked field, as `-V` shows it: `.... ..1. ....`.
+pub fn bit_pattern(v: u64, mask: u64, width: u8, out: &mut String) {
+    let shifted = v << mask.trailing_zeros();
+    for i in (0..width as u32).rev() {
+        let bit = 1u64 << i;
+        out.push(if mask & bit == 0 {
+            '.'
+        } else if shifted & bit != 0 {
+            '1'
+        } else {
+            '0'
+        });
+        if i % 4 == 0 && i != 0 {
+            out.push(' ');
+        }
+    }
+}
+
+fn default_label(p: &Packet, frame: &[u8], n: &Node, out: &mut String) {
+    let f = n.field;
+    if f.ftype == FieldType::Protocol || f.ftype == FieldType::None {
+        out.push_str(f.name);
+        return;
+    }
+    if n.flags & GENERATED != 0 {
+        out.push('[');
+    }
+    if f.bitmask != 0 && f.bitwidth != 0 {
+        let v = match n.value {
+            Value::UInt(v) => v,
+            Value::Bool(b) => b as u64,
+            _ => 0,
+        };
+        bit_pattern(v, f.bitmask, f.bitwidth, out);
+        out.push_str(" = ");
+    }
+    out.push_str(f.name);
+    out.push_str(": ");
+    match n.value {
+        Value::UInt(v) if f.ftype == FieldType::Bool => {
+            let (t, fl) = f.tfs.unwrap_or(("True", "False"));
+            out.push_str(if v != 0 { t } else { fl });
+        }
+        Value::Bool(b) => {
+            let (t, fl) = f.tfs.unwrap_or(("True", "False"));
+            out.push_str(if b { t } else { fl });
+        }
+        Value::UInt(v) => match f.value_name(v) {
+            Some(name) => {
+                out.push_str(name);
+                out.push_str(" (");
+                fmt_uint(v, f.ftype, f.base, f.bitmask, out);
+                out.push(')');
+            }
+            None if f.strings.is_some() => {
+                out.push_str("Unknown (");
+                fmt_uint(v, f.ftype, f.base, f.bitmask, out);
+                out.push(')');
+            }
+            None => fmt_uint(v, f.ftype, f.base, f.bitmask, out),
+        },
+        Value::Bytes(sp) => {
+            let b = p.span_bytes(frame, sp);
+            if b.is_empty() {
+                out.push_str("<MISSING>");
+            } else {
+                fmt_hex(b, None, out);
+            }
+        }
+        Value::Time { secs, nanos } if f.ftype == FieldType::RelTime => {
+            fmt_time(secs, nanos, out);
+            out.push_str(" seconds");
+        }
+        _ => fmt_value(p, frame, n, out),
+    }
+    if n.flags & GENERATED != 0 {
+        out.push(']');
+    }
+}

@@ -1,0 +1,10 @@
+//! State that spans frames: what a dissector must remember from earlier
+//! packets to show a later one as tshark does (TCP stream indexes and first
+//! sequence numbers for relative numbering, UDP stream indexes…).
+//!
+//! The analysis crate grows this into full conversation tracking; here lives
+//! only what the packet list itself needs.
+
+/// Capture-wide dissection state.
+#[derive(Default, Debug)]
+pub struct State {}
