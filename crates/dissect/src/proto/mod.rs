@@ -5,24 +5,81 @@
 //! bytes only through [`Tvb`](crate::tvb::Tvb), adds its subtree to
 //! `cx.pkt`, sets the columns, and hands its payload to the next one.
 
+pub mod arp;
 pub mod data;
+pub mod eth;
 pub mod frame;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ip;
+pub mod ipv6;
+pub mod null;
+pub mod sll;
+pub mod tcp;
+pub mod udp;
 pub mod ws;
 
 use crate::field::FieldRef;
-
-/// Every module's field list; the registry is built from it.
-pub static ALL_FIELDS: &[&[FieldRef]] = &[frame::FIELDS, ws::FIELDS, data::FIELDS];
-
 use crate::tvb::{Tvb, R};
 use crate::Cx;
+
+/// Every module's field list; the registry is built from it.
+pub static ALL_FIELDS: &[&[FieldRef]] = &[
+    frame::FIELDS,
+    ws::FIELDS,
+    data::FIELDS,
+    eth::FIELDS,
+    sll::FIELDS,
+    null::FIELDS,
+    arp::FIELDS,
+    ip::FIELDS,
+    ipv6::FIELDS,
+    icmp::FIELDS,
+    icmpv6::FIELDS,
+    udp::FIELDS,
+    tcp::FIELDS,
+];
 
 /// Dissects a frame's bytes by its link-layer type (LINKTYPE_* numbers).
 pub fn dissect_link(cx: &mut Cx<'_>, linktype: u32, tvb: Tvb<'_>) -> R<()> {
     match linktype {
+        1 => eth::dissect(cx, tvb),
+        0 => null::dissect(cx, tvb, false),
+        108 => null::dissect(cx, tvb, true),
+        101 | 12 | 14 => null::dissect_raw(cx, tvb),
+        228 => null::dissect_ip(cx, tvb, false),
+        229 => null::dissect_ip(cx, tvb, true),
+        113 => sll::dissect_v1(cx, tvb),
+        276 => sll::dissect_v2(cx, tvb),
         _ => {
-            cx.pkt.cols.set_protocol("DATA");
+            cx.pkt.cols.set_protocol("UNKNOWN");
+            cx.pkt
+                .cols
+                .set_info(format_args!("WTAP_ENCAP = {}", frame::encap_of(linktype)));
             data::dissect(cx, tvb)
         }
     }
+}
+
+/// The application dissector for a UDP payload, by port (lower port first,
+/// as Wireshark tries them); `None` when no dissector claims it.
+pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<R<()>> {
+    let (lo, hi) = if sport <= dport {
+        (sport, dport)
+    } else {
+        (dport, sport)
+    };
+    let _ = (cx, tvb, lo, hi);
+    None
+}
+
+/// The application dissector for a TCP payload, by port (lower port first).
+pub fn tcp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<R<()>> {
+    let (lo, hi) = if sport <= dport {
+        (sport, dport)
+    } else {
+        (dport, sport)
+    };
+    let _ = (cx, tvb, lo, hi);
+    None
 }
