@@ -57,6 +57,26 @@ pub struct TcpDir {
     pub syn_seen: bool,
     /// Whether this side sent FIN or RST.
     pub closed: bool,
+    /// Highest sequence number sent so far plus its length (raw), if any.
+    pub next_seq: Option<u32>,
+    /// Frame and time of the segment that set `next_seq`.
+    pub next_seq_frame: u64,
+    /// Time of the segment that set `next_seq`.
+    pub next_seq_time: (i64, u32),
+    /// Highest in-order sequence number the peer may acknowledge.
+    pub max_seq_to_be_acked: Option<u32>,
+    /// Last acknowledgment number this side sent.
+    pub last_ack: Option<u32>,
+    /// Time of that acknowledgment.
+    pub last_ack_time: (i64, u32),
+    /// Last raw (unscaled) window this side advertised.
+    pub window: Option<u16>,
+    /// Frame of the last acknowledgment that was not a duplicate.
+    pub last_non_dup_ack: u64,
+    /// Duplicate acknowledgments in a row.
+    pub dup_ack_num: u32,
+    /// Analysis flags of this side's last segment.
+    pub last_flags: u32,
 }
 
 /// A TCP stream (`tcp.stream`).
@@ -70,6 +90,10 @@ pub struct TcpStream {
     pub first_ts: (i64, u32),
     /// Time of the previous frame.
     pub prev_ts: (i64, u32),
+    /// Round-trip time of the handshake (SYN to the ACK of the SYN/ACK).
+    pub irtt: Option<(i64, u32)>,
+    /// Time of the first SYN.
+    pub syn_time: Option<(i64, u32)>,
 }
 
 /// Capture-wide dissection state.

@@ -16,6 +16,7 @@ pub mod ipv6;
 pub mod null;
 pub mod sll;
 pub mod tcp;
+pub mod tcp_analysis;
 pub mod udp;
 pub mod ws;
 
@@ -38,6 +39,7 @@ pub static ALL_FIELDS: &[&[FieldRef]] = &[
     icmpv6::FIELDS,
     udp::FIELDS,
     tcp::FIELDS,
+    tcp_analysis::FIELDS,
 ];
 
 /// Dissects a frame's bytes by its link-layer type (LINKTYPE_* numbers).

@@ -359,6 +359,8 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         )),
         _ => None,
     };
+    let reused_ports = stream.is_some_and(|s| s.2);
+    let stream = stream.map(|(a, b, _)| (a, b));
     let (rel_seq, rel_ack, scale, index, trel, tdelta) = match stream {
         Some((si, dir)) => {
             let st = &cx.state.tcp_streams[si];
@@ -387,8 +389,25 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         }
         None => (seq, ack, -1, 0, (0, 0), (0, 0)),
     };
-    if let Some((si, _)) = stream {
-        cx.state.tcp_streams[si].prev_ts = ts;
+    let mut findings = super::tcp_analysis::Findings::default();
+    let mut irtt = None;
+    if let Some((si, dir)) = stream {
+        let st = &mut cx.state.tcp_streams[si];
+        st.prev_ts = ts;
+        let seg = super::tcp_analysis::Segment {
+            seq,
+            ack,
+            len: seg_len as u32,
+            flags,
+            window: win,
+            ts,
+            frame: cx.pkt.meta.number,
+        };
+        findings = super::tcp_analysis::analyze(st, dir, seg);
+        irtt = st.irtt;
+        if reused_ports {
+            findings.flags |= super::tcp_analysis::REUSED_PORTS;
+        }
     }
     let has_stream = stream.is_some();
     cx.pkt.set_label(
@@ -545,6 +564,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         );
         cx.pkt.set_generated(n);
         cx.pkt.close();
+        super::tcp_analysis::show(cx, &tvb, &findings, irtt);
     }
     let payload = tvb.sub(hl)?;
     if seg_len > 0 {
@@ -560,6 +580,11 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     cx.pkt.close();
     if seg_len == 0 {
         return Ok(());
+    }
+    use super::tcp_analysis::{FAST_RETRANSMISSION, RETRANSMISSION, SPURIOUS_RETRANSMISSION};
+    if findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0 {
+        // Data already seen in this stream is not handed to the protocol above.
+        return tvb.ensure(hl, seg_len);
     }
     match super::tcp_app(cx, payload, sport, dport) {
         Some(r) => r,
@@ -579,7 +604,7 @@ fn opts_base(cx: &Cx<'_>, stream: Option<(usize, usize)>) -> Option<u32> {
 }
 
 /// Finds or creates the stream of a segment and updates its state; returns
-/// (stream slot, direction).
+/// (stream slot, direction, whether a new stream reused an old one's ports).
 #[allow(clippy::too_many_arguments)]
 fn stream_of(
     cx: &mut Cx<'_>,
@@ -590,7 +615,7 @@ fn stream_of(
     ack: u32,
     ws: Option<u8>,
     ts: (i64, u32),
-) -> (usize, usize) {
+) -> (usize, usize, bool) {
     let (key, rev) = conv_key(src, dst);
     let dir = rev as usize;
     let syn_only = flags & SYN != 0 && flags & ACKF == 0;
@@ -610,6 +635,7 @@ fn stream_of(
         }
         None => None,
     };
+    let reused = existing.is_some() && slot.is_none();
     let slot = match slot {
         Some(s) => s,
         None => {
@@ -619,6 +645,8 @@ fn stream_of(
                 dirs: [TcpDir::default(); 2],
                 first_ts: ts,
                 prev_ts: ts,
+                irtt: None,
+                syn_time: None,
             });
             let s = cx.state.tcp_streams.len() - 1;
             cx.state.tcp.insert(key, s);
@@ -647,7 +675,7 @@ fn stream_of(
             o.base_seq = Some(ack.wrapping_sub(1));
         }
     }
-    (slot, dir)
+    (slot, dir, reused)
 }
 
 fn scan_options(tvb: &Tvb<'_>, hl: usize) -> Opts {
