@@ -21,6 +21,7 @@
 pub mod field;
 pub mod packet;
 pub mod proto;
+pub mod reassembly;
 pub mod state;
 pub mod tvb;
 

@@ -105,6 +105,8 @@ pub struct State {
     pub tcp_streams: Vec<TcpStream>,
     /// UDP stream indexes by conversation key.
     pub udp: HashMap<(Endpoint, Endpoint), u32>,
+    /// IPv4 fragments waiting for their datagram.
+    pub ip_frags: crate::reassembly::Reassembler,
     /// ICMP echo requests seen: key → frame number.
     pub icmp_requests: HashMap<EchoKey, u64>,
 }

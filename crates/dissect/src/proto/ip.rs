@@ -470,7 +470,35 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
         cx.pkt.cols.set_info(format_args!(
             "Fragmented IP protocol (proto={name} {proto}, off={frag_off}, ID={id:04x})"
         ));
-        data::dissect(cx, payload)?;
+        // Only fully captured fragments can be put back together.
+        let whole = payload.len() == payload.reported_len();
+        let done = if whole {
+            let key = crate::reassembly::FragKey {
+                src: IpAddr::from(src),
+                dst: IpAddr::from(dst),
+                proto,
+                id: id as u32,
+            };
+            let number = cx.pkt.meta.number;
+            cx.state
+                .ip_frags
+                .add(key, frag_off, payload.data(), more, number)
+        } else {
+            None
+        };
+        match done {
+            Some(d) => {
+                show_fragments(cx, root, &d);
+                let bytes: std::sync::Arc<[u8]> = d.data.into();
+                cx.pkt
+                    .sources
+                    .push(("Reassembled IPv4".into(), bytes.clone()));
+                let ds = cx.pkt.sources.len() as u8;
+                let whole = Tvb::new(&bytes, bytes.len(), ds);
+                transport(cx, proto, whole, false)?;
+            }
+            None => data::dissect(cx, payload)?,
+        }
         return Ok(ip_len);
     }
     transport(cx, proto, payload, false)?;
@@ -561,4 +589,71 @@ fn ip_option_name(t: u8) -> &'static str {
         25 => "Quick-Start",
         _ => "Unknown",
     }
+}
+
+/// `ip.fragments`.
+pub static FRAGMENTS: FieldDef = FieldDef::new("ip.fragments", "IPv4 Fragments", FieldType::Bytes);
+/// `ip.fragment`.
+pub static FRAGMENT: FieldDef = FieldDef::new("ip.fragment", "IPv4 Fragment", FieldType::FrameNum);
+/// `ip.fragment.count`.
+pub static FRAGMENT_COUNT: FieldDef =
+    FieldDef::new("ip.fragment.count", "Fragment count", FieldType::U32);
+/// `ip.reassembled.length`.
+pub static REASSEMBLED_LENGTH: FieldDef = FieldDef::new(
+    "ip.reassembled.length",
+    "Reassembled IPv4 length",
+    FieldType::U32,
+);
+
+/// Fields of reassembly.
+pub static REASSEMBLY_FIELDS: &[FieldRef] =
+    &[&FRAGMENTS, &FRAGMENT, &FRAGMENT_COUNT, &REASSEMBLED_LENGTH];
+
+/// The `[N IPv4 Fragments (X bytes): #1(1480), #2(20)]` subtree, under the
+/// IPv4 header.
+fn show_fragments(cx: &mut Cx<'_>, root: u32, d: &crate::reassembly::Datagram) {
+    let mut label = format!(
+        "[{} IPv4 Fragments ({} bytes): ",
+        d.parts.len(),
+        d.data.len()
+    );
+    for (i, (frame, _, len)) in d.parts.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        label.push_str(&format!("#{frame}({len})"));
+    }
+    label.push(']');
+    let n = cx.pkt.add_under(root, &FRAGMENTS, 0, 0, 0, Value::None);
+    cx.pkt.set_label(n, format_args!("{label}"));
+    cx.pkt.set_generated(n);
+    for (frame, off, len) in &d.parts {
+        let c = cx.pkt.add_under(n, &FRAGMENT, 0, 0, 0, Value::UInt(*frame));
+        cx.pkt.set_label(
+            c,
+            format_args!(
+                "[Frame: {frame}, payload: {}-{} ({len} bytes)]",
+                off,
+                off + len - 1
+            ),
+        );
+    }
+    let c = cx.pkt.add_under(
+        n,
+        &FRAGMENT_COUNT,
+        0,
+        0,
+        0,
+        Value::UInt(d.parts.len() as u64),
+    );
+    cx.pkt.set_generated(c);
+    let c = cx.pkt.add_under(
+        n,
+        &REASSEMBLED_LENGTH,
+        0,
+        0,
+        0,
+        Value::UInt(d.data.len() as u64),
+    );
+    cx.pkt.set_generated(c);
 }

@@ -34,6 +34,7 @@ pub static ALL_FIELDS: &[&[FieldRef]] = &[
     null::FIELDS,
     arp::FIELDS,
     ip::FIELDS,
+    ip::REASSEMBLY_FIELDS,
     ipv6::FIELDS,
     icmp::FIELDS,
     icmpv6::FIELDS,
