@@ -107,6 +107,8 @@ pub struct State {
     pub udp: HashMap<(Endpoint, Endpoint), u32>,
     /// IPv4 fragments waiting for their datagram.
     pub ip_frags: crate::reassembly::Reassembler,
+    /// IPv4 → (MAC, frame) bindings announced by ARP.
+    pub arp_bindings: HashMap<[u8; 4], ([u8; 6], u64)>,
     /// ICMP echo requests seen: key → frame number.
     pub icmp_requests: HashMap<EchoKey, u64>,
 }
