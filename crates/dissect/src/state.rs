@@ -46,7 +46,7 @@ impl EchoKey {
 }
 
 /// One direction of a TCP stream.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TcpDir {
     /// Sequence number that relative numbers count from (ISN, or first-1).
     pub base_seq: Option<u32>,
@@ -77,6 +77,24 @@ pub struct TcpDir {
     pub dup_ack_num: u32,
     /// Analysis flags of this side's last segment.
     pub last_flags: u32,
+    /// A PDU being reassembled from this side's segments.
+    pub msp: Option<Msp>,
+}
+
+/// A multi-segment PDU under reassembly (Wireshark's "msp").
+#[derive(Clone, Debug, Default)]
+pub struct Msp {
+    /// Raw sequence number of its first byte.
+    pub seq: u32,
+    /// Its bytes so far.
+    pub data: Vec<u8>,
+    /// Total bytes needed, when the protocol said; `None`: try again with
+    /// the next segment.
+    pub need: Option<usize>,
+    /// (frame, bytes) of each segment in it.
+    pub frames: Vec<(u64, usize)>,
+    /// Frame of its first segment.
+    pub first_frame: u64,
 }
 
 /// A TCP stream (`tcp.stream`).
