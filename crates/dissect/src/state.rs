@@ -7,4 +7,7 @@
 
 /// Capture-wide dissection state.
 #[derive(Default, Debug)]
-pub struct State {}
+pub struct State {
+    /// DNS queries and responses, for `dns.response_to` and retransmissions.
+    pub dns: crate::proto::dns::Transactions,
+}
