@@ -6,6 +6,7 @@
 //! `cx.pkt`, sets the columns, and hands its payload to the next one.
 
 pub mod data;
+pub mod dhcp;
 pub mod dns;
 pub mod frame;
 pub mod ws;
@@ -13,7 +14,7 @@ pub mod ws;
 use crate::field::FieldRef;
 
 /// Every module's field list; the registry is built from it.
-pub static ALL_FIELDS: &[&[FieldRef]] = &[frame::FIELDS, ws::FIELDS, data::FIELDS, dns::FIELDS];
+pub static ALL_FIELDS: &[&[FieldRef]] = &[frame::FIELDS, ws::FIELDS, data::FIELDS, dns::FIELDS, dhcp::FIELDS];
 
 use crate::tvb::{Tvb, R};
 use crate::Cx;
