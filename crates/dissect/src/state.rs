@@ -10,4 +10,6 @@
 pub struct State {
     /// DNS queries and responses, for `dns.response_to` and retransmissions.
     pub dns: crate::proto::dns::Transactions,
+    /// HTTP requests per conversation, to match responses to them.
+    pub http: crate::proto::http::Conversations,
 }

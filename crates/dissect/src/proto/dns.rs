@@ -2389,7 +2389,16 @@ pub(crate) mod test_util {
             for _ in 0..depth {
                 out.push_str("    ");
             }
+            // Printers show generated items in brackets; default labels
+            // carry them already.
+            let wrap = n.flags & crate::packet::GENERATED != 0 && n.has_label();
+            if wrap {
+                out.push('[');
+            }
             pkt.label_into(&n, data, out);
+            if wrap {
+                out.push(']');
+            }
             out.push('\n');
             walk(pkt, data, c, depth + 1, out);
         }
