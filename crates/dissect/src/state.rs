@@ -12,4 +12,6 @@ pub struct State {
     pub dns: crate::proto::dns::Transactions,
     /// HTTP requests per conversation, to match responses to them.
     pub http: crate::proto::http::Conversations,
+    /// TLS sessions: version, Change Cipher Spec seen, records owed.
+    pub tls: crate::proto::tls::Sessions,
 }
