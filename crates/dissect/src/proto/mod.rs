@@ -10,13 +10,14 @@ pub mod dhcp;
 pub mod dns;
 pub mod frame;
 pub mod http;
+pub mod nbns;
 pub mod tls;
 pub mod ws;
 
 use crate::field::FieldRef;
 
 /// Every module's field list; the registry is built from it.
-pub static ALL_FIELDS: &[&[FieldRef]] = &[frame::FIELDS, ws::FIELDS, data::FIELDS, dns::FIELDS, dhcp::FIELDS, http::FIELDS, tls::FIELDS];
+pub static ALL_FIELDS: &[&[FieldRef]] = &[frame::FIELDS, ws::FIELDS, data::FIELDS, dns::FIELDS, dhcp::FIELDS, http::FIELDS, tls::FIELDS, nbns::FIELDS];
 
 use crate::tvb::{Tvb, R};
 use crate::Cx;
