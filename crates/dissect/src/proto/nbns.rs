@@ -304,8 +304,7 @@ fn get_nbns_name(tvb: &Tvb<'_>, off: usize) -> R<NbName> {
     let mut i = 0;
     let mut bad: Option<String> = None;
     let mut scope_at: Option<usize> = None;
-    loop {
-        let Some(&c1) = raw.get(i) else { break };
+    while let Some(&c1) = raw.get(i) {
         if c1 == b'.' {
             scope_at = Some(i);
             break;
