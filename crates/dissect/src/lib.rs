@@ -21,6 +21,7 @@
 pub mod field;
 pub mod packet;
 pub mod proto;
+pub mod reassembly;
 pub mod state;
 pub mod tvb;
 
@@ -38,6 +39,20 @@ pub struct Cx<'a> {
     /// Wireshark's short name of the protocol being dissected, named in
     /// `[Malformed Packet: …]` when a read fails.
     pub current_proto: &'static str,
+    /// What the network layer said about this packet, for the layers above
+    /// (conversation keys, TTL in ICMP's Info).
+    pub l3: L3,
+}
+
+/// Network-layer facts passed up to the transport dissectors.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct L3 {
+    /// Source address.
+    pub src: Option<std::net::IpAddr>,
+    /// Destination address.
+    pub dst: Option<std::net::IpAddr>,
+    /// TTL or hop limit.
+    pub ttl: u8,
 }
 
 /// Dissects frames one after the other, keeping the state that spans frames.
@@ -72,6 +87,7 @@ impl Dissector {
             pkt,
             state: &mut self.state,
             current_proto: "Frame",
+            l3: L3::default(),
         };
         let depth = cx.pkt.depth();
         if let Err(e) = proto::dissect_link(&mut cx, meta.linktype, tvb) {
@@ -94,17 +110,27 @@ pub fn report_bound(cx: &mut Cx<'_>, e: Bound) {
     use packet::{Group, Severity};
     match e {
         Bound::Truncated { .. } => {
-            let n = cx.pkt.add_under(NIL, &proto::ws::SHORT, 0, 0, 0, Value::None);
+            let n = cx
+                .pkt
+                .add_under(NIL, &proto::ws::SHORT, 0, 0, 0, Value::None);
             cx.pkt.set_label(
                 n,
-                format_args!("[Packet size limited during capture: {} truncated]", cx.current_proto),
+                format_args!(
+                    "[Packet size limited during capture: {} truncated]",
+                    cx.current_proto
+                ),
             );
-            cx.pkt.cols.append_info(format_args!("[Packet size limited during capture]"));
+            cx.pkt
+                .cols
+                .append_info(format_args!("[Packet size limited during capture]"));
         }
         Bound::Malformed { .. } => {
             let proto = cx.current_proto;
-            let n = cx.pkt.add_under(NIL, &proto::ws::MALFORMED, 0, 0, 0, Value::None);
-            cx.pkt.set_label(n, format_args!("[Malformed Packet: {proto}]"));
+            let n = cx
+                .pkt
+                .add_under(NIL, &proto::ws::MALFORMED, 0, 0, 0, Value::None);
+            cx.pkt
+                .set_label(n, format_args!("[Malformed Packet: {proto}]"));
             cx.pkt.reopen(n);
             cx.pkt.expert(
                 "_ws.malformed",

@@ -2360,6 +2360,7 @@ pub(crate) mod test_util {
             pkt: &mut pkt,
             state,
             current_proto: "Frame",
+            l3: crate::L3::default(),
         };
         if let Err(e) = f(&mut cx, tvb) {
             cx.pkt.close_to(0);

@@ -5,29 +5,118 @@
 //! bytes only through [`Tvb`](crate::tvb::Tvb), adds its subtree to
 //! `cx.pkt`, sets the columns, and hands its payload to the next one.
 
+pub mod arp;
 pub mod data;
 pub mod dhcp;
 pub mod dns;
+pub mod eth;
 pub mod frame;
 pub mod http;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ip;
+pub mod ipv6;
 pub mod nbns;
+pub mod null;
+pub mod sll;
+pub mod tcp;
+pub mod tcp_analysis;
 pub mod tls;
+pub mod udp;
 pub mod ws;
 
 use crate::field::FieldRef;
-
-/// Every module's field list; the registry is built from it.
-pub static ALL_FIELDS: &[&[FieldRef]] = &[frame::FIELDS, ws::FIELDS, data::FIELDS, dns::FIELDS, dhcp::FIELDS, http::FIELDS, tls::FIELDS, nbns::FIELDS];
-
 use crate::tvb::{Tvb, R};
 use crate::Cx;
+
+/// Every module's field list; the registry is built from it.
+pub static ALL_FIELDS: &[&[FieldRef]] = &[
+    frame::FIELDS,
+    ws::FIELDS,
+    data::FIELDS,
+    eth::FIELDS,
+    sll::FIELDS,
+    null::FIELDS,
+    arp::FIELDS,
+    ip::FIELDS,
+    ip::REASSEMBLY_FIELDS,
+    ipv6::FIELDS,
+    icmp::FIELDS,
+    icmpv6::FIELDS,
+    udp::FIELDS,
+    tcp::FIELDS,
+    tcp_analysis::FIELDS,
+    dns::FIELDS,
+    dhcp::FIELDS,
+    http::FIELDS,
+    tls::FIELDS,
+    nbns::FIELDS,
+];
 
 /// Dissects a frame's bytes by its link-layer type (LINKTYPE_* numbers).
 pub fn dissect_link(cx: &mut Cx<'_>, linktype: u32, tvb: Tvb<'_>) -> R<()> {
     match linktype {
+        1 => eth::dissect(cx, tvb),
+        0 => null::dissect(cx, tvb, false),
+        108 => null::dissect(cx, tvb, true),
+        101 | 12 | 14 => null::dissect_raw(cx, tvb),
+        228 => null::dissect_ip(cx, tvb, false),
+        229 => null::dissect_ip(cx, tvb, true),
+        113 => sll::dissect_v1(cx, tvb),
+        276 => sll::dissect_v2(cx, tvb),
         _ => {
-            cx.pkt.cols.set_protocol("DATA");
+            cx.pkt.cols.set_protocol("UNKNOWN");
+            cx.pkt
+                .cols
+                .set_info(format_args!("WTAP_ENCAP = {}", frame::encap_of(linktype)));
             data::dissect(cx, tvb)
         }
     }
+}
+
+/// The application dissector for a UDP payload, by port (lower port first,
+/// as Wireshark tries them); `None` when no dissector claims it.
+pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<R<()>> {
+    let (lo, hi) = if sport <= dport {
+        (sport, dport)
+    } else {
+        (dport, sport)
+    };
+    let f = udp_port(lo).or_else(|| udp_port(hi))?;
+    Some(f(cx, tvb))
+}
+
+type AppFn = fn(&mut Cx<'_>, Tvb<'_>) -> R<()>;
+
+/// Wireshark 4.0's UDP port table for the dissectors in this crate.
+fn udp_port(p: u16) -> Option<AppFn> {
+    Some(match p {
+        53 => dns::dissect,
+        5353 => dns::dissect_mdns,
+        5355 => dns::dissect_llmnr,
+        67 | 68 => dhcp::dissect,
+        137 => nbns::dissect,
+        _ => return None,
+    })
+}
+
+/// Wireshark 4.0's TCP port table for the dissectors in this crate.
+fn tcp_port(p: u16) -> Option<AppFn> {
+    Some(match p {
+        53 => dns::dissect_tcp,
+        80 | 1900 | 2710 | 2869 | 3128 | 3132 | 5985 | 8080 | 8088 | 11371 => http::dissect,
+        443 | 465 | 563 | 636 | 853 | 989 | 990 | 992 | 993 | 994 | 995 | 5061 => tls::dissect,
+        _ => return None,
+    })
+}
+
+/// The application dissector for a TCP payload, by port (lower port first).
+pub fn tcp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<R<()>> {
+    let (lo, hi) = if sport <= dport {
+        (sport, dport)
+    } else {
+        (dport, sport)
+    };
+    let f = tcp_port(lo).or_else(|| tcp_port(hi))?;
+    Some(f(cx, tvb))
 }

@@ -1,0 +1,323 @@
+//! ARP and RARP (RFC 826, RFC 903).
+
+use crate::field::{Base, FieldDef, FieldRef, FieldType, ValueStrings};
+use crate::packet::{fmt_ether, fmt_hex, fmt_ipv4, Span, Src, Value};
+use crate::tvb::{Tvb, R};
+use crate::Cx;
+
+/// `arp`.
+pub static PROTO: FieldDef = FieldDef::proto("arp", "Address Resolution Protocol");
+/// `arp.hw.type`.
+pub static HW_TYPE: FieldDef =
+    FieldDef::new("arp.hw.type", "Hardware type", FieldType::U16).with_strings(HW_TYPES);
+/// `arp.proto.type`.
+pub static PROTO_TYPE: FieldDef = FieldDef::new("arp.proto.type", "Protocol type", FieldType::U16)
+    .with_base(Base::Hex)
+    .with_strings(super::eth::ETHERTYPES);
+/// `arp.hw.size`.
+pub static HW_SIZE: FieldDef = FieldDef::new("arp.hw.size", "Hardware size", FieldType::U8);
+/// `arp.proto.size`.
+pub static PROTO_SIZE: FieldDef = FieldDef::new("arp.proto.size", "Protocol size", FieldType::U8);
+/// `arp.opcode`.
+pub static OPCODE: FieldDef =
+    FieldDef::new("arp.opcode", "Opcode", FieldType::U16).with_strings(OPCODES);
+/// `arp.isgratuitous`.
+pub static IS_GRATUITOUS: FieldDef =
+    FieldDef::new("arp.isgratuitous", "Is gratuitous", FieldType::Bool);
+/// `arp.isprobe`.
+pub static IS_PROBE: FieldDef = FieldDef::new("arp.isprobe", "Is probe", FieldType::Bool);
+/// `arp.isannouncement`.
+pub static IS_ANNOUNCEMENT: FieldDef =
+    FieldDef::new("arp.isannouncement", "Is announcement", FieldType::Bool);
+/// `arp.src.hw_mac`.
+pub static SRC_HW_MAC: FieldDef =
+    FieldDef::new("arp.src.hw_mac", "Sender MAC address", FieldType::Ether);
+/// `arp.src.hw`.
+pub static SRC_HW: FieldDef =
+    FieldDef::new("arp.src.hw", "Sender hardware address", FieldType::Bytes);
+/// `arp.src.proto_ipv4`.
+pub static SRC_IPV4: FieldDef =
+    FieldDef::new("arp.src.proto_ipv4", "Sender IP address", FieldType::Ipv4);
+/// `arp.src.proto`.
+pub static SRC_PROTO: FieldDef =
+    FieldDef::new("arp.src.proto", "Sender protocol address", FieldType::Bytes);
+/// `arp.dst.hw_mac`.
+pub static DST_HW_MAC: FieldDef =
+    FieldDef::new("arp.dst.hw_mac", "Target MAC address", FieldType::Ether);
+/// `arp.dst.hw`.
+pub static DST_HW: FieldDef =
+    FieldDef::new("arp.dst.hw", "Target hardware address", FieldType::Bytes);
+/// `arp.dst.proto_ipv4`.
+pub static DST_IPV4: FieldDef =
+    FieldDef::new("arp.dst.proto_ipv4", "Target IP address", FieldType::Ipv4);
+/// `arp.dst.proto`.
+pub static DST_PROTO: FieldDef =
+    FieldDef::new("arp.dst.proto", "Target protocol address", FieldType::Bytes);
+
+/// Fields of this module.
+pub static FIELDS: &[FieldRef] = &[
+    &PROTO,
+    &HW_TYPE,
+    &PROTO_TYPE,
+    &HW_SIZE,
+    &PROTO_SIZE,
+    &OPCODE,
+    &IS_GRATUITOUS,
+    &IS_PROBE,
+    &IS_ANNOUNCEMENT,
+    &SRC_HW_MAC,
+    &SRC_HW,
+    &SRC_IPV4,
+    &SRC_PROTO,
+    &DST_HW_MAC,
+    &DST_HW,
+    &DST_IPV4,
+    &DST_PROTO,
+];
+
+static HW_TYPES: ValueStrings = &[
+    (1, "Ethernet"),
+    (6, "IEEE 802 Networks"),
+    (7, "ARCNET"),
+    (15, "Frame Relay"),
+    (16, "ATM"),
+    (18, "Fibre Channel"),
+    (20, "Serial Line"),
+    (24, "IEEE 1394.1995"),
+    (32, "InfiniBand"),
+];
+
+static OPCODES: ValueStrings = &[
+    (1, "request"),
+    (2, "reply"),
+    (3, "reverse request"),
+    (4, "reverse reply"),
+    (8, "Inverse ARP request"),
+    (9, "Inverse ARP reply"),
+    (10, "ARP NAK"),
+];
+
+/// Dissects an ARP packet; returns the bytes it covers.
+pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
+    cx.current_proto = "ARP/RARP";
+    cx.pkt.layer("arp");
+    let hrd = tvb.u16(0)?;
+    let pro = tvb.u16(2)?;
+    let hln = tvb.u8(4)? as usize;
+    let pln = tvb.u8(5)? as usize;
+    let op = tvb.u16(6)?;
+    let is_rarp = matches!(op, 3 | 4);
+    cx.pkt
+        .cols
+        .set_protocol(if is_rarp { "RARP" } else { "ARP" });
+    let sha = 8;
+    let spa = sha + hln;
+    let tha = spa + pln;
+    let tpa = tha + hln;
+    let total = tpa + pln;
+    let is_eth = hrd == 1 && hln == 6;
+    let is_ip = pro == 0x0800 && pln == 4;
+    let root = cx.pkt.open(&PROTO, &tvb, 0, total, Value::None);
+    let kind = match op {
+        1 => "request",
+        2 => "reply",
+        3 => "reverse request",
+        4 => "reverse reply",
+        _ => "opcode",
+    };
+    // Gratuitous, probe and announcement are decided on the addresses.
+    let (sip, tip) = if is_ip {
+        (tvb.ipv4(spa).ok(), tvb.ipv4(tpa).ok())
+    } else {
+        (None, None)
+    };
+    let tha_zero = tvb
+        .bytes(tha, hln)
+        .map(|b| b.iter().all(|&x| x == 0))
+        .unwrap_or(false);
+    let gratuitous = op <= 2 && sip.is_some() && sip == tip;
+    let probe = op == 1 && sip == Some([0, 0, 0, 0]) && tha_zero;
+    let announcement = op == 1 && gratuitous && tha_zero;
+    if announcement {
+        cx.pkt.set_label(
+            root,
+            format_args!("Address Resolution Protocol (ARP Announcement)"),
+        );
+    } else if probe {
+        cx.pkt.set_label(
+            root,
+            format_args!("Address Resolution Protocol (ARP Probe)"),
+        );
+    } else if gratuitous {
+        cx.pkt.set_label(
+            root,
+            format_args!("Address Resolution Protocol ({kind}/gratuitous ARP)"),
+        );
+    } else {
+        cx.pkt
+            .set_label(root, format_args!("Address Resolution Protocol ({kind})"));
+    }
+    cx.pkt.add(&HW_TYPE, &tvb, 0, 2, Value::UInt(hrd as u64));
+    cx.pkt.add(&PROTO_TYPE, &tvb, 2, 2, Value::UInt(pro as u64));
+    cx.pkt.add(&HW_SIZE, &tvb, 4, 1, Value::UInt(hln as u64));
+    cx.pkt.add(&PROTO_SIZE, &tvb, 5, 1, Value::UInt(pln as u64));
+    cx.pkt.add(&OPCODE, &tvb, 6, 2, Value::UInt(op as u64));
+    if gratuitous && !announcement {
+        let n = cx.pkt.add(&IS_GRATUITOUS, &tvb, 0, 0, Value::Bool(true));
+        cx.pkt.set_generated(n);
+    }
+    if probe {
+        let n = cx.pkt.add(&IS_PROBE, &tvb, 0, 0, Value::Bool(true));
+        cx.pkt.set_generated(n);
+    }
+    if announcement {
+        let n = cx.pkt.add(&IS_ANNOUNCEMENT, &tvb, 0, 0, Value::Bool(true));
+        cx.pkt.set_generated(n);
+    }
+    let mut info_sha = String::new();
+    let mut info_spa = String::new();
+    let mut info_tpa = String::new();
+    hw_addr(
+        cx,
+        &tvb,
+        sha,
+        hln,
+        is_eth,
+        &SRC_HW_MAC,
+        &SRC_HW,
+        &mut info_sha,
+    )?;
+    proto_addr(
+        cx,
+        &tvb,
+        spa,
+        pln,
+        is_ip,
+        &SRC_IPV4,
+        &SRC_PROTO,
+        &mut info_spa,
+    )?;
+    let mut info_tha = String::new();
+    hw_addr(
+        cx,
+        &tvb,
+        tha,
+        hln,
+        is_eth,
+        &DST_HW_MAC,
+        &DST_HW,
+        &mut info_tha,
+    )?;
+    proto_addr(
+        cx,
+        &tvb,
+        tpa,
+        pln,
+        is_ip,
+        &DST_IPV4,
+        &DST_PROTO,
+        &mut info_tpa,
+    )?;
+    cx.pkt.close();
+    match op {
+        1 if announcement => cx
+            .pkt
+            .cols
+            .set_info(format_args!("ARP Announcement for {info_spa}")),
+        1 if probe => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Who has {info_tpa}? (ARP Probe)")),
+        1 if gratuitous => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Gratuitous ARP for {info_spa} (Request)")),
+        1 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Who has {info_tpa}? Tell {info_spa}")),
+        2 if gratuitous => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Gratuitous ARP for {info_spa} (Reply)")),
+        2 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("{info_spa} is at {info_sha}")),
+        3 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Who is {info_tha}? Tell {info_sha}")),
+        4 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("{info_tha} is at {info_tpa}")),
+        _ => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Unknown ARP opcode 0x{op:04x}")),
+    }
+    Ok(total)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn hw_addr(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    off: usize,
+    len: usize,
+    is_eth: bool,
+    mac: FieldRef,
+    raw: FieldRef,
+    info: &mut String,
+) -> R<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    if is_eth {
+        let a = tvb.ether(off)?;
+        cx.pkt.add(mac, tvb, off, 6, Value::Ether(a));
+        fmt_ether(&a, info);
+    } else {
+        let b = tvb.bytes(off, len)?;
+        fmt_hex(b, None, info);
+        let sp = Span {
+            src: Src::Data(tvb.ds()),
+            start: tvb.base() + off as u32,
+            len: len as u32,
+        };
+        cx.pkt.add(raw, tvb, off, len, Value::Bytes(sp));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn proto_addr(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    off: usize,
+    len: usize,
+    is_ip: bool,
+    ipv4: FieldRef,
+    raw: FieldRef,
+    info: &mut String,
+) -> R<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    if is_ip {
+        let a = tvb.ipv4(off)?;
+        cx.pkt.add(ipv4, tvb, off, 4, Value::Ipv4(a));
+        fmt_ipv4(&a, info);
+    } else {
+        let b = tvb.bytes(off, len)?;
+        fmt_hex(b, None, info);
+        let sp = Span {
+            src: Src::Data(tvb.ds()),
+            start: tvb.base() + off as u32,
+            len: len as u32,
+        };
+        cx.pkt.add(raw, tvb, off, len, Value::Bytes(sp));
+    }
+    Ok(())
+}

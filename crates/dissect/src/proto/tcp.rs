@@ -1,0 +1,867 @@
+//! TCP (RFC 9293): header, options, flags, and the per-stream state the
+//! packet list needs (stream index, relative sequence numbers, window scale).
+
+use std::fmt::Write as _;
+
+use crate::field::{Base, FieldDef, FieldRef, FieldType};
+use crate::packet::{Span, Src, Value};
+use crate::proto::{data, frame::sub_time};
+use crate::state::{conv_key, TcpDir, TcpStream};
+use crate::tvb::{Tvb, R};
+use crate::Cx;
+
+/// `tcp`.
+pub static PROTO: FieldDef = FieldDef::proto("tcp", "Transmission Control Protocol");
+/// `tcp.srcport`.
+pub static SRCPORT: FieldDef = FieldDef::new("tcp.srcport", "Source Port", FieldType::U16);
+/// `tcp.dstport`.
+pub static DSTPORT: FieldDef = FieldDef::new("tcp.dstport", "Destination Port", FieldType::U16);
+/// `tcp.port`.
+pub static PORT: FieldDef = FieldDef::new("tcp.port", "Source or Destination Port", FieldType::U16);
+/// `tcp.stream`.
+pub static STREAM: FieldDef = FieldDef::new("tcp.stream", "Stream index", FieldType::U32);
+/// `tcp.len`.
+pub static LEN: FieldDef = FieldDef::new("tcp.len", "TCP Segment Len", FieldType::U32);
+/// `tcp.seq`.
+pub static SEQ: FieldDef = FieldDef::new("tcp.seq", "Sequence Number", FieldType::U32);
+/// `tcp.seq_raw`.
+pub static SEQ_RAW: FieldDef =
+    FieldDef::new("tcp.seq_raw", "Sequence Number (raw)", FieldType::U32);
+/// `tcp.nxtseq`.
+pub static NXTSEQ: FieldDef = FieldDef::new("tcp.nxtseq", "Next Sequence Number", FieldType::U32);
+/// `tcp.ack`.
+pub static ACK: FieldDef = FieldDef::new("tcp.ack", "Acknowledgment Number", FieldType::U32);
+/// `tcp.ack_raw`.
+pub static ACK_RAW: FieldDef =
+    FieldDef::new("tcp.ack_raw", "Acknowledgment number (raw)", FieldType::U32);
+/// `tcp.hdr_len`.
+pub static HDR_LEN: FieldDef =
+    FieldDef::new("tcp.hdr_len", "Header Length", FieldType::U8).with_mask(0xf0, 8);
+/// `tcp.flags`.
+pub static FLAGS: FieldDef = FieldDef::new("tcp.flags", "Flags", FieldType::U16)
+    .with_base(Base::Hex)
+    .with_mask(0x0fff, 12);
+macro_rules! flag {
+    ($id:ident, $abbrev:literal, $name:literal, $mask:literal) => {
+        #[doc = concat!("`", $abbrev, "`.")]
+        pub static $id: FieldDef = FieldDef::new($abbrev, $name, FieldType::Bool)
+            .with_mask($mask, 12)
+            .with_tfs("Set", "Not set");
+    };
+}
+flag!(FLAG_RES, "tcp.flags.res", "Reserved", 0x0e00);
+flag!(FLAG_AE, "tcp.flags.ae", "Accurate ECN", 0x0100);
+flag!(
+    FLAG_CWR,
+    "tcp.flags.cwr",
+    "Congestion Window Reduced",
+    0x0080
+);
+flag!(FLAG_ECE, "tcp.flags.ece", "ECN-Echo", 0x0040);
+flag!(FLAG_URG, "tcp.flags.urg", "Urgent", 0x0020);
+flag!(FLAG_ACK, "tcp.flags.ack", "Acknowledgment", 0x0010);
+flag!(FLAG_PUSH, "tcp.flags.push", "Push", 0x0008);
+flag!(FLAG_RESET, "tcp.flags.reset", "Reset", 0x0004);
+flag!(FLAG_SYN, "tcp.flags.syn", "Syn", 0x0002);
+flag!(FLAG_FIN, "tcp.flags.fin", "Fin", 0x0001);
+/// `tcp.flags.str`.
+pub static FLAGS_STR: FieldDef = FieldDef::new("tcp.flags.str", "TCP Flags", FieldType::String);
+/// `tcp.window_size_value`.
+pub static WINDOW_VALUE: FieldDef =
+    FieldDef::new("tcp.window_size_value", "Window", FieldType::U16);
+/// `tcp.window_size`.
+pub static WINDOW_SIZE: FieldDef =
+    FieldDef::new("tcp.window_size", "Calculated window size", FieldType::U32);
+/// `tcp.window_size_scalefactor`.
+pub static WINDOW_SCALE: FieldDef = FieldDef::new(
+    "tcp.window_size_scalefactor",
+    "Window size scaling factor",
+    FieldType::I32,
+);
+/// `tcp.checksum`.
+pub static CHECKSUM: FieldDef =
+    FieldDef::new("tcp.checksum", "Checksum", FieldType::U16).with_base(Base::Hex);
+/// `tcp.checksum.status`.
+pub static CHECKSUM_STATUS: FieldDef =
+    FieldDef::new("tcp.checksum.status", "Checksum Status", FieldType::U8)
+        .with_strings(super::ip::CHECKSUM_STATUS_VALS);
+/// `tcp.urgent_pointer`.
+pub static URGENT: FieldDef = FieldDef::new("tcp.urgent_pointer", "Urgent Pointer", FieldType::U16);
+/// `tcp.options`.
+pub static OPTIONS: FieldDef = FieldDef::new("tcp.options", "Options", FieldType::Bytes);
+/// `tcp.option_kind`.
+pub static OPTION_KIND: FieldDef = FieldDef::new("tcp.option_kind", "Kind", FieldType::U8);
+/// `tcp.option_len`.
+pub static OPTION_LEN: FieldDef = FieldDef::new("tcp.option_len", "Length", FieldType::U8);
+/// `tcp.options.nop`.
+pub static OPT_NOP: FieldDef = FieldDef::new(
+    "tcp.options.nop",
+    "TCP Option - No-Operation (NOP)",
+    FieldType::Bytes,
+);
+/// `tcp.options.eol`.
+pub static OPT_EOL: FieldDef = FieldDef::new(
+    "tcp.options.eol",
+    "TCP Option - End of Option List (EOL)",
+    FieldType::Bytes,
+);
+/// `tcp.options.mss`.
+pub static OPT_MSS: FieldDef = FieldDef::new(
+    "tcp.options.mss",
+    "TCP Option - Maximum segment size",
+    FieldType::None,
+);
+/// `tcp.options.mss_val`.
+pub static OPT_MSS_VAL: FieldDef =
+    FieldDef::new("tcp.options.mss_val", "MSS Value", FieldType::U16);
+/// `tcp.options.wscale`.
+pub static OPT_WS: FieldDef = FieldDef::new(
+    "tcp.options.wscale",
+    "TCP Option - Window scale",
+    FieldType::None,
+);
+/// `tcp.options.wscale.shift`.
+pub static OPT_WS_SHIFT: FieldDef =
+    FieldDef::new("tcp.options.wscale.shift", "Shift count", FieldType::U8);
+/// `tcp.options.wscale.multiplier`.
+pub static OPT_WS_MULT: FieldDef = FieldDef::new(
+    "tcp.options.wscale.multiplier",
+    "Multiplier",
+    FieldType::U16,
+);
+/// `tcp.options.sack_perm`.
+pub static OPT_SACK_PERM: FieldDef = FieldDef::new(
+    "tcp.options.sack_perm",
+    "TCP Option - SACK permitted",
+    FieldType::None,
+);
+/// `tcp.options.sack`.
+pub static OPT_SACK: FieldDef =
+    FieldDef::new("tcp.options.sack", "TCP Option - SACK", FieldType::None);
+/// `tcp.options.sack_le`.
+pub static OPT_SACK_LE: FieldDef =
+    FieldDef::new("tcp.options.sack_le", "left edge", FieldType::U32);
+/// `tcp.options.sack_re`.
+pub static OPT_SACK_RE: FieldDef =
+    FieldDef::new("tcp.options.sack_re", "right edge", FieldType::U32);
+/// `tcp.options.timestamp.tsval`.
+pub static OPT_TSVAL: FieldDef = FieldDef::new(
+    "tcp.options.timestamp.tsval",
+    "Timestamp value",
+    FieldType::U32,
+);
+/// `tcp.options.timestamp.tsecr`.
+pub static OPT_TSECR: FieldDef = FieldDef::new(
+    "tcp.options.timestamp.tsecr",
+    "Timestamp echo reply",
+    FieldType::U32,
+);
+/// `tcp.options.time_stamp`.
+pub static OPT_TS: FieldDef = FieldDef::new(
+    "tcp.options.time_stamp",
+    "TCP Option - Timestamps",
+    FieldType::None,
+);
+/// `tcp.time_relative`.
+pub static TIME_RELATIVE: FieldDef = FieldDef::new(
+    "tcp.time_relative",
+    "Time since first frame in this TCP stream",
+    FieldType::RelTime,
+);
+/// `tcp.time_delta`.
+pub static TIME_DELTA: FieldDef = FieldDef::new(
+    "tcp.time_delta",
+    "Time since previous frame in this TCP stream",
+    FieldType::RelTime,
+);
+/// `tcp.payload`.
+pub static PAYLOAD: FieldDef = FieldDef::new("tcp.payload", "TCP payload", FieldType::Bytes);
+
+/// Fields of this module.
+pub static FIELDS: &[FieldRef] = &[
+    &PROTO,
+    &SRCPORT,
+    &DSTPORT,
+    &PORT,
+    &STREAM,
+    &LEN,
+    &SEQ,
+    &SEQ_RAW,
+    &NXTSEQ,
+    &ACK,
+    &ACK_RAW,
+    &HDR_LEN,
+    &FLAGS,
+    &FLAG_RES,
+    &FLAG_AE,
+    &FLAG_CWR,
+    &FLAG_ECE,
+    &FLAG_URG,
+    &FLAG_ACK,
+    &FLAG_PUSH,
+    &FLAG_RESET,
+    &FLAG_SYN,
+    &FLAG_FIN,
+    &FLAGS_STR,
+    &WINDOW_VALUE,
+    &WINDOW_SIZE,
+    &WINDOW_SCALE,
+    &CHECKSUM,
+    &CHECKSUM_STATUS,
+    &URGENT,
+    &OPTIONS,
+    &OPTION_KIND,
+    &OPTION_LEN,
+    &OPT_NOP,
+    &OPT_EOL,
+    &OPT_MSS,
+    &OPT_MSS_VAL,
+    &OPT_WS,
+    &OPT_WS_SHIFT,
+    &OPT_WS_MULT,
+    &OPT_SACK_PERM,
+    &OPT_SACK,
+    &OPT_SACK_LE,
+    &OPT_SACK_RE,
+    &OPT_TS,
+    &OPT_TSVAL,
+    &OPT_TSECR,
+    &TIME_RELATIVE,
+    &TIME_DELTA,
+    &PAYLOAD,
+];
+
+const FIN: u16 = 0x001;
+const SYN: u16 = 0x002;
+const RST: u16 = 0x004;
+const PSH: u16 = 0x008;
+const ACKF: u16 = 0x010;
+const URG: u16 = 0x020;
+const ECE: u16 = 0x040;
+const CWR: u16 = 0x080;
+const AE: u16 = 0x100;
+
+/// Flag names as the Info column lists them, lowest bit first.
+fn flag_names(flags: u16, out: &mut String) {
+    let names = [
+        (FIN, "FIN"),
+        (SYN, "SYN"),
+        (RST, "RST"),
+        (PSH, "PSH"),
+        (ACKF, "ACK"),
+        (URG, "URG"),
+        (ECE, "ECE"),
+        (CWR, "CWR"),
+        (AE, "AE"),
+    ];
+    let mut first = true;
+    for (bit, n) in names {
+        if flags & bit != 0 {
+            if !first {
+                out.push_str(", ");
+            }
+            out.push_str(n);
+            first = false;
+        }
+    }
+    if flags & 0x0e00 != 0 {
+        if !first {
+            out.push_str(", ");
+        }
+        out.push_str("Reserved");
+    }
+}
+
+/// The `tcp.flags.str` picture: `·······AP···`.
+fn flags_str(flags: u16) -> String {
+    let chars = [
+        (0x800, 'R'),
+        (0x400, 'R'),
+        (0x200, 'R'),
+        (AE, 'A'),
+        (CWR, 'C'),
+        (ECE, 'E'),
+        (URG, 'U'),
+        (ACKF, 'A'),
+        (PSH, 'P'),
+        (RST, 'R'),
+        (SYN, 'S'),
+        (FIN, 'F'),
+    ];
+    chars
+        .iter()
+        .map(|&(b, c)| if flags & b != 0 { c } else { '·' })
+        .collect()
+}
+
+/// What the options say, for the stream state and the Info column.
+#[derive(Default)]
+struct Opts {
+    ws: Option<u8>,
+}
+
+/// Dissects a TCP segment.
+pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
+    cx.current_proto = "TCP";
+    cx.pkt.cols.set_protocol("TCP");
+    cx.pkt.cols.clear_info();
+    cx.pkt.layer("tcp");
+    let sport = tvb.u16(0)?;
+    let dport = tvb.u16(2)?;
+    let root = cx
+        .pkt
+        .open(&PROTO, &tvb, 0, 20.min(tvb.reported_len()), Value::None);
+    cx.pkt.add(&SRCPORT, &tvb, 0, 2, Value::UInt(sport as u64));
+    cx.pkt.add(&DSTPORT, &tvb, 2, 2, Value::UInt(dport as u64));
+    let n = cx.pkt.add(&PORT, &tvb, 0, 2, Value::UInt(sport as u64));
+    cx.pkt.set_hidden(n);
+    let n = cx.pkt.add(&PORT, &tvb, 2, 2, Value::UInt(dport as u64));
+    cx.pkt.set_hidden(n);
+    cx.pkt.cols.set_info(format_args!("{sport} → {dport}"));
+    let seq = tvb.u32(4)?;
+    let ack = tvb.u32(8)?;
+    let off_flags = tvb.u16(12)?;
+    let hl = ((off_flags >> 12) as usize) * 4;
+    let flags = off_flags & 0x0fff;
+    let win = tvb.u16(14)?;
+    if hl < 20 {
+        cx.pkt.set_label(
+            root,
+            format_args!("Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}"),
+        );
+        cx.pkt.add(&HDR_LEN, &tvb, 12, 1, Value::UInt(hl as u64));
+        cx.pkt.close();
+        cx.pkt.cols.append_info(format_args!(
+            ", bogus TCP header length ({hl}, must be at least 20)"
+        ));
+        return Ok(());
+    }
+    cx.pkt.set_len(root, hl);
+    let seg_len = tvb.reported_len().saturating_sub(hl);
+    // Options first (the SYN's window scale decides the stream state).
+    let mut opts = Opts::default();
+    if hl > 20 {
+        tvb.ensure(20, hl - 20)?;
+        opts = scan_options(&tvb, hl);
+    }
+    // Stream state.
+    let ts = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
+    let stream = match (cx.l3.src, cx.l3.dst) {
+        (Some(s), Some(d)) => Some(stream_of(
+            cx,
+            (s, sport),
+            (d, dport),
+            flags,
+            seq,
+            ack,
+            opts.ws,
+            ts,
+        )),
+        _ => None,
+    };
+    let reused_ports = stream.is_some_and(|s| s.2);
+    let stream = stream.map(|(a, b, _)| (a, b));
+    let (rel_seq, rel_ack, scale, index, trel, tdelta) = match stream {
+        Some((si, dir)) => {
+            let st = &cx.state.tcp_streams[si];
+            let me = st.dirs[dir];
+            let other = st.dirs[1 - dir];
+            let rs = seq.wrapping_sub(me.base_seq.unwrap_or(seq));
+            let ra = ack.wrapping_sub(other.base_seq.unwrap_or(ack));
+            // The window of a SYN is never scaled.
+            let scale: i32 = if flags & SYN != 0 {
+                -1
+            } else {
+                match (me.win_shift, other.win_shift) {
+                    (Some(a), Some(b)) if a >= 0 && b >= 0 => a as i32,
+                    (Some(_), Some(_)) => -2,
+                    _ => -1,
+                }
+            };
+            (
+                rs,
+                ra,
+                scale,
+                st.index,
+                sub_time(ts, st.first_ts),
+                sub_time(ts, st.prev_ts),
+            )
+        }
+        None => (seq, ack, -1, 0, (0, 0), (0, 0)),
+    };
+    let mut findings = super::tcp_analysis::Findings::default();
+    let mut irtt = None;
+    if let Some((si, dir)) = stream {
+        let st = &mut cx.state.tcp_streams[si];
+        st.prev_ts = ts;
+        let seg = super::tcp_analysis::Segment {
+            seq,
+            ack,
+            len: seg_len as u32,
+            flags,
+            window: win,
+            ts,
+            frame: cx.pkt.meta.number,
+        };
+        findings = super::tcp_analysis::analyze(st, dir, seg);
+        irtt = st.irtt;
+        if reused_ports {
+            findings.flags |= super::tcp_analysis::REUSED_PORTS;
+        }
+    }
+    let has_stream = stream.is_some();
+    cx.pkt.set_label(
+        root,
+        format_args!(
+            "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {rel_seq}{}, Len: {seg_len}",
+            if flags & ACKF != 0 {
+                format!(", Ack: {rel_ack}")
+            } else {
+                String::new()
+            }
+        ),
+    );
+    if has_stream {
+        let n = cx.pkt.add(&STREAM, &tvb, 0, 0, Value::UInt(index as u64));
+        cx.pkt.set_generated(n);
+    }
+    let n = cx.pkt.add(&LEN, &tvb, 12, 1, Value::UInt(seg_len as u64));
+    cx.pkt.set_generated(n);
+    let n = cx.pkt.add(&SEQ, &tvb, 4, 4, Value::UInt(rel_seq as u64));
+    cx.pkt.set_label(
+        n,
+        format_args!("Sequence Number: {rel_seq}    (relative sequence number)"),
+    );
+    cx.pkt.add(&SEQ_RAW, &tvb, 4, 4, Value::UInt(seq as u64));
+    let syn_fin = (flags & SYN != 0) as u32 + (flags & FIN != 0) as u32;
+    if seg_len > 0 || syn_fin > 0 {
+        let nxt = rel_seq.wrapping_add(seg_len as u32).wrapping_add(syn_fin);
+        let n = cx.pkt.add(&NXTSEQ, &tvb, 0, 0, Value::UInt(nxt as u64));
+        cx.pkt.set_generated(n);
+        cx.pkt.set_label(
+            n,
+            format_args!("[Next Sequence Number: {nxt}    (relative sequence number)]"),
+        );
+    }
+    if flags & ACKF != 0 {
+        let n = cx.pkt.add(&ACK, &tvb, 8, 4, Value::UInt(rel_ack as u64));
+        cx.pkt.set_label(
+            n,
+            format_args!("Acknowledgment Number: {rel_ack}    (relative ack number)"),
+        );
+        cx.pkt.add(&ACK_RAW, &tvb, 8, 4, Value::UInt(ack as u64));
+    } else {
+        cx.pkt.add(&ACK_RAW, &tvb, 8, 4, Value::UInt(ack as u64));
+    }
+    let n = cx.pkt.add(&HDR_LEN, &tvb, 12, 1, Value::UInt(hl as u64));
+    cx.pkt.set_label(
+        n,
+        format_args!(
+            "{:04b} .... = Header Length: {} bytes ({})",
+            hl / 4,
+            hl,
+            hl / 4
+        ),
+    );
+    let fl = cx.pkt.open(&FLAGS, &tvb, 12, 2, Value::UInt(flags as u64));
+    let mut names = String::new();
+    flag_names(flags, &mut names);
+    cx.pkt
+        .set_label(fl, format_args!("Flags: 0x{flags:03x} ({names})"));
+    for f in [
+        &FLAG_RES,
+        &FLAG_AE,
+        &FLAG_CWR,
+        &FLAG_ECE,
+        &FLAG_URG,
+        &FLAG_ACK,
+        &FLAG_PUSH,
+        &FLAG_RESET,
+        &FLAG_SYN,
+        &FLAG_FIN,
+    ] {
+        let v = (flags as u64 & f.bitmask) >> f.bitmask.trailing_zeros();
+        cx.pkt.add(f, &tvb, 12, 2, Value::UInt(v));
+    }
+    let s = flags_str(flags);
+    let v = cx.pkt.str_value(&s);
+    let n = cx.pkt.add(&FLAGS_STR, &tvb, 12, 2, v);
+    cx.pkt.set_generated(n);
+    cx.pkt.close();
+    cx.pkt
+        .add(&WINDOW_VALUE, &tvb, 14, 2, Value::UInt(win as u64));
+    let calc = if scale >= 0 {
+        (win as u64) << scale
+    } else {
+        win as u64
+    };
+    let n = cx.pkt.add(&WINDOW_SIZE, &tvb, 14, 2, Value::UInt(calc));
+    cx.pkt.set_generated(n);
+    let n = cx
+        .pkt
+        .add(&WINDOW_SCALE, &tvb, 14, 2, Value::Int(scale as i64));
+    cx.pkt.set_generated(n);
+    match scale {
+        -1 => cx.pkt.set_label(
+            n,
+            format_args!("[Window size scaling factor: -1 (unknown)]"),
+        ),
+        -2 => cx.pkt.set_label(
+            n,
+            format_args!("[Window size scaling factor: -2 (no window scaling used)]"),
+        ),
+        s => cx.pkt.set_label(
+            n,
+            format_args!("[Window size scaling factor: {}]", 1u64 << s),
+        ),
+    }
+    let ck = tvb.u16(16)?;
+    let n = cx.pkt.add(&CHECKSUM, &tvb, 16, 2, Value::UInt(ck as u64));
+    cx.pkt
+        .set_label(n, format_args!("Checksum: 0x{ck:04x} [unverified]"));
+    let n = cx.pkt.add(&CHECKSUM_STATUS, &tvb, 0, 0, Value::UInt(2));
+    cx.pkt.set_generated(n);
+    cx.pkt
+        .add(&URGENT, &tvb, 18, 2, Value::UInt(tvb.u16(18)? as u64));
+    // Info column.
+    {
+        let info = &mut cx.pkt.cols.info;
+        let _ = write!(info, " [{names}] Seq={rel_seq}");
+        if flags & ACKF != 0 {
+            let _ = write!(info, " Ack={rel_ack}");
+        }
+        let _ = write!(info, " Win={calc} Len={seg_len}");
+        if flags & URG != 0 {
+            let _ = write!(info, " Urg={}", tvb.u16(18).unwrap_or(0));
+        }
+    }
+    if hl > 20 {
+        options(cx, &tvb, hl, opts_base(cx, stream))?;
+    }
+    if has_stream {
+        let t = cx.pkt.open(&TIMESTAMPS, &tvb, 0, 0, Value::None);
+        cx.pkt.set_generated(t);
+        let n = cx.pkt.add(
+            &TIME_RELATIVE,
+            &tvb,
+            0,
+            0,
+            Value::Time {
+                secs: trel.0,
+                nanos: trel.1,
+            },
+        );
+        cx.pkt.set_generated(n);
+        let n = cx.pkt.add(
+            &TIME_DELTA,
+            &tvb,
+            0,
+            0,
+            Value::Time {
+                secs: tdelta.0,
+                nanos: tdelta.1,
+            },
+        );
+        cx.pkt.set_generated(n);
+        cx.pkt.close();
+        super::tcp_analysis::show(cx, &tvb, &findings, irtt);
+    }
+    let payload = tvb.sub(hl)?;
+    if seg_len > 0 {
+        let sp = Span {
+            src: Src::Data(payload.ds()),
+            start: payload.base(),
+            len: payload.len() as u32,
+        };
+        let n = cx.pkt.add(&PAYLOAD, &payload, 0, seg_len, Value::Bytes(sp));
+        cx.pkt
+            .set_label(n, format_args!("TCP payload ({seg_len} bytes)"));
+    }
+    cx.pkt.close();
+    if seg_len == 0 {
+        return Ok(());
+    }
+    use super::tcp_analysis::{FAST_RETRANSMISSION, RETRANSMISSION, SPURIOUS_RETRANSMISSION};
+    if findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0 {
+        // Data already seen in this stream is not handed to the protocol above.
+        return tvb.ensure(hl, seg_len);
+    }
+    match super::tcp_app(cx, payload, sport, dport) {
+        Some(r) => r,
+        None => data::dissect(cx, payload),
+    }
+}
+
+/// `[Timestamps]` subtree (a label, not a filterable field in Wireshark).
+static TIMESTAMPS: FieldDef = FieldDef::new("tcp.timestamps", "Timestamps", FieldType::None);
+
+/// Base for relative SACK edges: the other direction's... (Wireshark makes
+/// SACK edges relative to the receiver's view of the sender's ISN, i.e. the
+/// base sequence number of the direction being acknowledged.)
+fn opts_base(cx: &Cx<'_>, stream: Option<(usize, usize)>) -> Option<u32> {
+    let (si, dir) = stream?;
+    cx.state.tcp_streams[si].dirs[1 - dir].base_seq
+}
+
+/// Finds or creates the stream of a segment and updates its state; returns
+/// (stream slot, direction, whether a new stream reused an old one's ports).
+#[allow(clippy::too_many_arguments)]
+fn stream_of(
+    cx: &mut Cx<'_>,
+    src: crate::state::Endpoint,
+    dst: crate::state::Endpoint,
+    flags: u16,
+    seq: u32,
+    ack: u32,
+    ws: Option<u8>,
+    ts: (i64, u32),
+) -> (usize, usize, bool) {
+    let (key, rev) = conv_key(src, dst);
+    let dir = rev as usize;
+    let syn_only = flags & SYN != 0 && flags & ACKF == 0;
+    let existing = cx.state.tcp.get(&key).copied();
+    let slot = match existing {
+        Some(slot) => {
+            let st = &cx.state.tcp_streams[slot];
+            let d = st.dirs[dir];
+            // A new SYN with another ISN on a used key: the port was reused.
+            let reused = syn_only && d.syn_seen && d.base_seq != Some(seq)
+                || syn_only && (st.dirs[0].closed || st.dirs[1].closed) && d.base_seq != Some(seq);
+            if reused {
+                None
+            } else {
+                Some(slot)
+            }
+        }
+        None => None,
+    };
+    let reused = existing.is_some() && slot.is_none();
+    let slot = match slot {
+        Some(s) => s,
+        None => {
+            let index = cx.state.tcp_streams.len() as u32;
+            cx.state.tcp_streams.push(TcpStream {
+                index,
+                dirs: [TcpDir::default(); 2],
+                first_ts: ts,
+                prev_ts: ts,
+                irtt: None,
+                syn_time: None,
+            });
+            let s = cx.state.tcp_streams.len() - 1;
+            cx.state.tcp.insert(key, s);
+            s
+        }
+    };
+    let st = &mut cx.state.tcp_streams[slot];
+    {
+        let d = &mut st.dirs[dir];
+        if flags & SYN != 0 {
+            if !d.syn_seen {
+                d.base_seq = Some(seq);
+                d.syn_seen = true;
+                d.win_shift = Some(ws.map(|w| w.min(14) as i8).unwrap_or(-2));
+            }
+        } else if d.base_seq.is_none() {
+            d.base_seq = Some(seq.wrapping_sub(1));
+        }
+        if flags & (FIN | RST) != 0 {
+            d.closed = true;
+        }
+    }
+    if flags & ACKF != 0 {
+        let o = &mut st.dirs[1 - dir];
+        if o.base_seq.is_none() {
+            o.base_seq = Some(ack.wrapping_sub(1));
+        }
+    }
+    (slot, dir, reused)
+}
+
+fn scan_options(tvb: &Tvb<'_>, hl: usize) -> Opts {
+    let mut o = Opts::default();
+    let mut off = 20;
+    while off < hl {
+        let Ok(kind) = tvb.u8(off) else { break };
+        match kind {
+            0 => break,
+            1 => off += 1,
+            _ => {
+                let Ok(len) = tvb.u8(off + 1) else { break };
+                let len = len as usize;
+                if len < 2 || off + len > hl {
+                    break;
+                }
+                if kind == 3 && len == 3 {
+                    o.ws = tvb.u8(off + 2).ok();
+                }
+                off += len;
+            }
+        }
+    }
+    o
+}
+
+fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>) -> R<()> {
+    let sp = Span {
+        src: Src::Data(tvb.ds()),
+        start: tvb.base() + 20,
+        len: (hl - 20) as u32,
+    };
+    let n = cx.pkt.open(&OPTIONS, tvb, 20, hl - 20, Value::Bytes(sp));
+    cx.pkt.set_label(
+        n,
+        format_args!("Options: ({} bytes){}", hl - 20, option_summary(tvb, hl)),
+    );
+    let mut off = 20;
+    let mut info = String::new();
+    while off < hl {
+        let kind = tvb.u8(off)?;
+        if kind == 0 || kind == 1 {
+            let sp = Span {
+                src: Src::Data(tvb.ds()),
+                start: tvb.base() + off as u32,
+                len: 1,
+            };
+            let f = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
+            let o = cx.pkt.open(f, tvb, off, 1, Value::Bytes(sp));
+            cx.pkt.set_label(o, format_args!("{}", f.name));
+            cx.pkt
+                .add(&OPTION_KIND, tvb, off, 1, Value::UInt(kind as u64));
+            cx.pkt.close();
+            off += 1;
+            if kind == 0 {
+                break;
+            }
+            continue;
+        }
+        let len = tvb.u8(off + 1)? as usize;
+        if len < 2 || off + len > hl {
+            break;
+        }
+        match (kind, len) {
+            (2, 4) => {
+                let mss = tvb.u16(off + 2)?;
+                let o = cx.pkt.open(&OPT_MSS, tvb, off, len, Value::None);
+                cx.pkt.set_label(
+                    o,
+                    format_args!("TCP Option - Maximum segment size: {mss} bytes"),
+                );
+                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(2));
+                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(4));
+                cx.pkt
+                    .add(&OPT_MSS_VAL, tvb, off + 2, 2, Value::UInt(mss as u64));
+                cx.pkt.close();
+                let _ = write!(info, " MSS={mss}");
+            }
+            (3, 3) => {
+                let shift = tvb.u8(off + 2)?;
+                let mult = 1u64 << shift.min(14);
+                let o = cx.pkt.open(&OPT_WS, tvb, off, len, Value::None);
+                cx.pkt.set_label(
+                    o,
+                    format_args!("TCP Option - Window scale: {shift} (multiply by {mult})"),
+                );
+                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(3));
+                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(3));
+                cx.pkt
+                    .add(&OPT_WS_SHIFT, tvb, off + 2, 1, Value::UInt(shift as u64));
+                cx.pkt.add(&OPT_WS_MULT, tvb, off + 2, 1, Value::UInt(mult));
+                cx.pkt.close();
+                let _ = write!(info, " WS={mult}");
+            }
+            (4, 2) => {
+                let o = cx.pkt.open(&OPT_SACK_PERM, tvb, off, len, Value::None);
+                cx.pkt
+                    .set_label(o, format_args!("TCP Option - SACK permitted"));
+                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(4));
+                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(2));
+                cx.pkt.close();
+                info.push_str(" SACK_PERM");
+            }
+            (5, _) => {
+                let o = cx.pkt.open(&OPT_SACK, tvb, off, len, Value::None);
+                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(5));
+                cx.pkt
+                    .add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(len as u64));
+                let mut p = off + 2;
+                let mut label = String::from("TCP Option - SACK");
+                while p + 8 <= off + len {
+                    let le = tvb.u32(p)?.wrapping_sub(sack_base.unwrap_or(0));
+                    let re = tvb.u32(p + 4)?.wrapping_sub(sack_base.unwrap_or(0));
+                    cx.pkt.add(&OPT_SACK_LE, tvb, p, 4, Value::UInt(le as u64));
+                    cx.pkt
+                        .add(&OPT_SACK_RE, tvb, p + 4, 4, Value::UInt(re as u64));
+                    let _ = write!(label, " {le}-{re}");
+                    let _ = write!(info, " SLE={le} SRE={re}");
+                    p += 8;
+                }
+                cx.pkt.set_label(o, format_args!("{label}"));
+                cx.pkt.close();
+            }
+            (8, 10) => {
+                let tsval = tvb.u32(off + 2)?;
+                let tsecr = tvb.u32(off + 6)?;
+                let o = cx.pkt.open(&OPT_TS, tvb, off, len, Value::None);
+                cx.pkt.set_label(
+                    o,
+                    format_args!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
+                );
+                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(8));
+                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(10));
+                cx.pkt
+                    .add(&OPT_TSVAL, tvb, off + 2, 4, Value::UInt(tsval as u64));
+                cx.pkt
+                    .add(&OPT_TSECR, tvb, off + 6, 4, Value::UInt(tsecr as u64));
+                cx.pkt.close();
+                let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+            }
+            _ => {
+                tvb.ensure(off, len)?;
+                cx.pkt
+                    .add(&OPTION_KIND, tvb, off, 1, Value::UInt(kind as u64));
+            }
+        }
+        off += len;
+    }
+    cx.pkt.close();
+    cx.pkt.cols.info.push_str(&info);
+    Ok(())
+}
+
+fn option_summary(tvb: &Tvb<'_>, hl: usize) -> String {
+    let mut s = String::new();
+    let mut off = 20;
+    let mut names = Vec::new();
+    while off < hl {
+        let Ok(kind) = tvb.u8(off) else { break };
+        let name = match kind {
+            0 => "End of Option List (EOL)",
+            1 => "No-Operation (NOP)",
+            2 => "Maximum segment size",
+            3 => "Window scale",
+            4 => "SACK permitted",
+            5 => "SACK",
+            8 => "Timestamps",
+            _ => "Unknown",
+        };
+        names.push(name);
+        if kind == 0 {
+            break;
+        }
+        if kind == 1 {
+            off += 1;
+            continue;
+        }
+        let Ok(len) = tvb.u8(off + 1) else { break };
+        if len < 2 {
+            break;
+        }
+        off += len as usize;
+    }
+    if !names.is_empty() {
+        s.push_str(", ");
+        s.push_str(&names.join(", "));
+    }
+    s
+}
