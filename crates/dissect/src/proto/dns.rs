@@ -928,6 +928,106 @@ pub static RETRANSMIT_RESPONSE_IN: FieldDef = FieldDef::new(
     FieldType::FrameNum,
 );
 
+/// `dns.svcb.svcpriority`.
+pub static SVCB_SVCPRIORITY: FieldDef =
+    FieldDef::new("dns.svcb.svcpriority", "SvcPriority", FieldType::U16);
+/// `dns.svcb.targetname`.
+pub static SVCB_TARGETNAME: FieldDef =
+    FieldDef::new("dns.svcb.targetname", "TargetName", FieldType::String).with_base(Base::None);
+/// `dns.svcb.svcparam`.
+pub static SVCB_SVCPARAM: FieldDef =
+    FieldDef::new("dns.svcb.svcparam", "SvcParam", FieldType::None).with_base(Base::None);
+const SVCB_SVCPARAM_KEY_VALS: ValueStrings = &[
+    (0, "mandatory"),
+    (1, "alpn"),
+    (2, "no-default-alpn"),
+    (3, "port"),
+    (4, "ipv4hint"),
+    (5, "echconfig"),
+    (6, "ipv6hint"),
+    (32769, "odohconfig"),
+    (65535, "key65535"),
+];
+/// `dns.svcb.svcparam.key`.
+pub static SVCB_SVCPARAM_KEY: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.key", "SvcParamKey", FieldType::U16)
+        .with_strings(SVCB_SVCPARAM_KEY_VALS);
+/// `dns.svcb.svcparam.value.length`.
+pub static SVCB_SVCPARAM_VALUE_LENGTH: FieldDef = FieldDef::new(
+    "dns.svcb.svcparam.value.length",
+    "SvcParamValue length",
+    FieldType::U16,
+);
+/// `dns.svcb.svcparam.value`.
+pub static SVCB_SVCPARAM_VALUE: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.value", "SvcParamValue", FieldType::Bytes)
+        .with_base(Base::None);
+const SVCB_SVCPARAM_MANDATORY_KEY_VALS: ValueStrings = &[
+    (0, "mandatory"),
+    (1, "alpn"),
+    (2, "no-default-alpn"),
+    (3, "port"),
+    (4, "ipv4hint"),
+    (5, "echconfig"),
+    (6, "ipv6hint"),
+    (32769, "odohconfig"),
+    (65535, "key65535"),
+];
+/// `dns.svcb.svcparam.mandatory.key`.
+pub static SVCB_SVCPARAM_MANDATORY_KEY: FieldDef = FieldDef::new(
+    "dns.svcb.svcparam.mandatory.key",
+    "Mandatory key",
+    FieldType::U16,
+)
+.with_strings(SVCB_SVCPARAM_MANDATORY_KEY_VALS);
+/// `dns.svcb.svcparam.alpn.length`.
+pub static SVCB_SVCPARAM_ALPN_LENGTH: FieldDef = FieldDef::new(
+    "dns.svcb.svcparam.alpn.length",
+    "ALPN length",
+    FieldType::U8,
+);
+/// `dns.svcb.svcparam.alpn`.
+pub static SVCB_SVCPARAM_ALPN: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.alpn", "ALPN", FieldType::String).with_base(Base::None);
+/// `dns.svcb.svcparam.port`.
+pub static SVCB_SVCPARAM_PORT: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.port", "Port", FieldType::U16);
+/// `dns.svcb.svcparam.ipv4hint.ip`.
+pub static SVCB_SVCPARAM_IPV4HINT_IP: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.ipv4hint.ip", "IP", FieldType::Ipv4).with_base(Base::None);
+/// `dns.svcb.svcparam.echconfig`.
+pub static SVCB_SVCPARAM_ECHCONFIG: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.echconfig", "ECHConfig", FieldType::Bytes)
+        .with_base(Base::None);
+/// `dns.svcb.svcparam.ipv6hint.ip`.
+pub static SVCB_SVCPARAM_IPV6HINT_IP: FieldDef =
+    FieldDef::new("dns.svcb.svcparam.ipv6hint.ip", "IP", FieldType::Ipv6).with_base(Base::None);
+/// `dns.loc.version`.
+pub static LOC_VERSION: FieldDef = FieldDef::new("dns.loc.version", "Version", FieldType::U8);
+/// `dns.loc.size`.
+pub static LOC_SIZE: FieldDef = FieldDef::new("dns.loc.size", "Size", FieldType::U8);
+/// `dns.loc.horizontal_precision`.
+pub static LOC_HORIZONTAL_PRECISION: FieldDef = FieldDef::new(
+    "dns.loc.horizontal_precision",
+    "Horizontal Precision",
+    FieldType::U8,
+);
+/// `dns.loc.vertical_precision`.
+pub static LOC_VERTICAL_PRECISION: FieldDef = FieldDef::new(
+    "dns.loc.vertical_precision",
+    "Vertical Precision",
+    FieldType::U8,
+);
+/// `dns.loc.latitude`.
+pub static LOC_LATITUDE: FieldDef = FieldDef::new("dns.loc.latitude", "Latitude", FieldType::U32);
+/// `dns.loc.longitude`.
+pub static LOC_LONGITUDE: FieldDef =
+    FieldDef::new("dns.loc.longitude", "Longitude", FieldType::U32);
+/// `dns.loc.altitude`.
+pub static LOC_ALTITUDE: FieldDef = FieldDef::new("dns.loc.altitude", "Altitude", FieldType::U32);
+/// `dns.loc.unknown_data`.
+pub static LOC_UNKNOWN_DATA: FieldDef =
+    FieldDef::new("dns.loc.unknown_data", "Unknown data", FieldType::Bytes).with_base(Base::None);
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
@@ -1058,6 +1158,27 @@ pub static FIELDS: &[FieldRef] = &[
     &UNSOLICITED,
     &RETRANSMIT_REQUEST_IN,
     &RETRANSMIT_RESPONSE_IN,
+    &SVCB_SVCPRIORITY,
+    &SVCB_TARGETNAME,
+    &SVCB_SVCPARAM,
+    &SVCB_SVCPARAM_KEY,
+    &SVCB_SVCPARAM_VALUE_LENGTH,
+    &SVCB_SVCPARAM_VALUE,
+    &SVCB_SVCPARAM_MANDATORY_KEY,
+    &SVCB_SVCPARAM_ALPN_LENGTH,
+    &SVCB_SVCPARAM_ALPN,
+    &SVCB_SVCPARAM_PORT,
+    &SVCB_SVCPARAM_IPV4HINT_IP,
+    &SVCB_SVCPARAM_ECHCONFIG,
+    &SVCB_SVCPARAM_IPV6HINT_IP,
+    &LOC_VERSION,
+    &LOC_SIZE,
+    &LOC_HORIZONTAL_PRECISION,
+    &LOC_VERTICAL_PRECISION,
+    &LOC_LATITUDE,
+    &LOC_LONGITUDE,
+    &LOC_ALTITUDE,
+    &LOC_UNKNOWN_DATA,
 ];
 
 /// How the message arrived: it changes the header (TCP length), the names
@@ -1212,12 +1333,10 @@ pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
                         }
                     }
                 } else {
-                    let consumed = len.unwrap_or_else(|| off.saturating_sub(start));
-                    return Ok(Name {
-                        consumed,
-                        text: "<Unknown extended label>".into(),
-                        raw_len: 24,
-                    });
+                    // Wireshark stops here; the length is what was read.
+                    len = Some(off.saturating_sub(start));
+                    special = Some("<Unknown extended label>");
+                    break;
                 }
             }
             0x80 => return Err(malformed(tvb, off)),
@@ -1238,15 +1357,14 @@ pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
         }
     }
     let consumed = len.unwrap_or_else(|| off.saturating_sub(start));
-    if let Some(s) = special {
-        return Ok(Name {
-            consumed,
-            text: s.into(),
-            raw_len: s.len(),
-        });
+    if special.is_none() && maxname <= 0 {
+        special = Some("<Name too long>");
     }
-    if maxname <= 0 {
-        let s = "<Name too long>";
+    if let Some(s) = special {
+        // get_dns_name's length check applies to these names too.
+        if consumed < MIN_DNAME_LEN {
+            return Err(malformed(tvb, start));
+        }
         return Ok(Name {
             consumed,
             text: s.into(),
@@ -1914,6 +2032,28 @@ fn dissect_rdata(
             );
         }
         41 => dissect_opt(cx, tvb, d, dlen)?,
+        29 => {
+            let v = tvb.u8(d)?;
+            add_uint(cx, &LOC_VERSION, tvb, d, 1, v as u64);
+            if v == 0 {
+                // Wireshark reads the whole version 0 record whatever the
+                // data length says (RFC 1876 section 2).
+                tvb.ensure(d, 16)?;
+                for (f, o) in [
+                    (&LOC_SIZE, 1),
+                    (&LOC_HORIZONTAL_PRECISION, 2),
+                    (&LOC_VERTICAL_PRECISION, 3),
+                ] {
+                    add_uint(cx, f, tvb, d + o, 1, tvb.u8(d + o)? as u64);
+                }
+                for (f, o) in [(&LOC_LATITUDE, 4), (&LOC_LONGITUDE, 8), (&LOC_ALTITUDE, 12)] {
+                    add_uint(cx, f, tvb, d + o, 4, tvb.u32(d + o)? as u64);
+                }
+            } else {
+                add_bytes(cx, &LOC_UNKNOWN_DATA, tvb, d, dlen)?;
+            }
+        }
+        64 | 65 => dissect_svcb(cx, tvb, d, dlen, base)?,
         43 | 59 | 32769 => {
             add_uint(cx, &DS_KEY_ID, tvb, d, 2, tvb.u16(d)? as u64);
             add_uint(cx, &DS_ALGORITHM, tvb, d + 2, 1, tvb.u8(d + 2)? as u64);
@@ -2028,6 +2168,128 @@ fn dissect_rdata(
         }
     }
     Ok(())
+}
+
+/// SVCB and HTTPS records (RFC 9460): priority, target, parameters.
+fn dissect_svcb(cx: &mut Cx<'_>, tvb: &Tvb<'_>, d: usize, dlen: usize, base: usize) -> R<()> {
+    add_uint(cx, &SVCB_SVCPRIORITY, tvb, d, 2, tvb.u16(d)? as u64);
+    let n = get_name(tvb, d + 2, base)?;
+    add_str(cx, &SVCB_TARGETNAME, tvb, d + 2, n.consumed, &n.text);
+    let end = d + dlen;
+    let mut o = d + 2 + n.consumed;
+    while o < end {
+        let key = tvb.u16(o)?;
+        let len = tvb.u16(o + 2)? as usize;
+        let p = cx.pkt.open(&SVCB_SVCPARAM, tvb, o, 4 + len, Value::None);
+        let kname = SVCB_SVCPARAM_KEY.value_name(key as u64).unwrap_or("key");
+        cx.pkt.set_label(p, format_args!("SvcParam: {kname}"));
+        add_uint(cx, &SVCB_SVCPARAM_KEY, tvb, o, 2, key as u64);
+        add_uint(cx, &SVCB_SVCPARAM_VALUE_LENGTH, tvb, o + 2, 2, len as u64);
+        let v = o + 4;
+        let vend = v + len;
+        // Wireshark goes on from where the value's parsing ended.
+        let mut next = vend;
+        match key {
+            0 => {
+                let mut q = v;
+                while q < vend {
+                    add_uint(
+                        cx,
+                        &SVCB_SVCPARAM_MANDATORY_KEY,
+                        tvb,
+                        q,
+                        2,
+                        tvb.u16(q)? as u64,
+                    );
+                    q += 2;
+                }
+                next = q;
+            }
+            1 => {
+                let mut q = v;
+                let mut alpns: Vec<String> = Vec::new();
+                while q < vend {
+                    let l = tvb.u8(q)? as usize;
+                    add_uint(cx, &SVCB_SVCPARAM_ALPN_LENGTH, tvb, q, 1, l as u64);
+                    let s = format_text(tvb.bytes(q + 1, l)?);
+                    add_str(cx, &SVCB_SVCPARAM_ALPN, tvb, q + 1, l, &s);
+                    alpns.push(s);
+                    q += 1 + l;
+                }
+                cx.pkt
+                    .set_label(p, format_args!("SvcParam: alpn={}", alpns.join(",")));
+                next = q;
+            }
+            2 => next = v,
+            3 => {
+                let port = tvb.u16(v)?;
+                add_uint(cx, &SVCB_SVCPARAM_PORT, tvb, v, 2, port as u64);
+                cx.pkt.set_label(p, format_args!("SvcParam: port={port}"));
+                next = v + 2;
+            }
+            4 => {
+                let mut q = v;
+                while q < vend {
+                    cx.pkt.add(
+                        &SVCB_SVCPARAM_IPV4HINT_IP,
+                        tvb,
+                        q,
+                        4,
+                        Value::Ipv4(tvb.ipv4(q)?),
+                    );
+                    q += 4;
+                }
+                next = q;
+            }
+            5 => {
+                add_bytes(cx, &SVCB_SVCPARAM_ECHCONFIG, tvb, v, len)?;
+            }
+            6 => {
+                let mut q = v;
+                while q < vend {
+                    cx.pkt.add(
+                        &SVCB_SVCPARAM_IPV6HINT_IP,
+                        tvb,
+                        q,
+                        16,
+                        Value::Ipv6(tvb.ipv6(q)?),
+                    );
+                    q += 16;
+                }
+                next = q;
+            }
+            _ => {
+                add_bytes(cx, &SVCB_SVCPARAM_VALUE, tvb, v, len)?;
+            }
+        }
+        cx.pkt.close();
+        o = next;
+    }
+    Ok(())
+}
+
+/// Wireshark's DNS heuristic for UDP payloads on other ports: a standard
+/// query or response with plausible counts and room for them.
+pub fn heuristic(tvb: &Tvb<'_>) -> bool {
+    if tvb.reported_len() <= 12 {
+        return false;
+    }
+    let (Ok(flags), Ok(qd), Ok(an), Ok(ns), Ok(ar)) =
+        (tvb.u16(2), tvb.u16(4), tvb.u16(6), tvb.u16(8), tvb.u16(10))
+    else {
+        return false;
+    };
+    if flags & (F_OPCODE | 0x0040) != 0 {
+        return false;
+    }
+    if flags & F_RESPONSE == 0 {
+        if qd != 1 || an != 0 || ns != 0 {
+            return false;
+        }
+    } else if qd > 1 || an > 100 || ns > 10 {
+        return false;
+    }
+    ar <= 10 && qd as u32 + an as u32 != 0
 }
 
 fn type_bitmap(cx: &mut Cx<'_>, tvb: &Tvb<'_>, mut o: usize, mut len: usize) -> R<()> {

@@ -576,6 +576,23 @@ pub struct Conversations {
     map: std::collections::HashMap<String, Conversation>,
 }
 
+/// Whether this packet's conversation carried HTTP already.
+pub fn in_conversation(cx: &Cx<'_>) -> bool {
+    cx.state.http.map.contains_key(&conversation_key(cx))
+}
+
+/// Wireshark's HTTP heuristic for TCP: the first line starts or ends with
+/// `HTTP/1.`.
+pub fn heuristic(tvb: &Tvb<'_>) -> bool {
+    let Some(l) = line_at(tvb.data(), 0) else {
+        return false;
+    };
+    let line = &tvb.data()[..l.len];
+    line.len() >= 8
+        && (line[..7].eq_ignore_ascii_case(b"HTTP/1.")
+            || line[line.len() - 8..line.len() - 1].eq_ignore_ascii_case(b"HTTP/1."))
+}
+
 /// HTTP on a TCP segment, marking an incomplete message as Wireshark's
 /// first pass does.
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {

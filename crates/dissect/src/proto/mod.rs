@@ -82,8 +82,14 @@ pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<
     } else {
         (dport, sport)
     };
-    let f = udp_port(lo).or_else(|| udp_port(hi))?;
-    Some(f(cx, tvb))
+    if let Some(f) = udp_port(lo).or_else(|| udp_port(hi)) {
+        return Some(f(cx, tvb));
+    }
+    // Heuristic dissectors, as Wireshark tries them after the port tables.
+    if dns::heuristic(&tvb) {
+        return Some(dns::dissect(cx, tvb));
+    }
+    None
 }
 
 type AppFn = fn(&mut Cx<'_>, Tvb<'_>) -> R<()>;
@@ -117,6 +123,22 @@ pub fn tcp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<
     } else {
         (dport, sport)
     };
-    let f = tcp_port(lo).or_else(|| tcp_port(hi))?;
-    Some(f(cx, tvb))
+    if let Some(f) = tcp_port(lo).or_else(|| tcp_port(hi)) {
+        return Some(f(cx, tvb));
+    }
+    // A conversation a heuristic claimed earlier keeps its dissector.
+    if tls::in_session(cx) {
+        return Some(tls::dissect(cx, tvb));
+    }
+    if http::in_conversation(cx) {
+        return Some(http::dissect(cx, tvb));
+    }
+    // Heuristic dissectors, as Wireshark tries them after the port tables.
+    if tls::heuristic(&tvb) {
+        return Some(tls::dissect(cx, tvb));
+    }
+    if http::heuristic(&tvb) {
+        return Some(http::dissect(cx, tvb));
+    }
+    None
 }

@@ -1830,6 +1830,24 @@ fn uint(
     cx.pkt.add(f, tvb, off, len, Value::UInt(v))
 }
 
+/// Whether this packet's conversation is a TLS session already.
+pub fn in_session(cx: &Cx<'_>) -> bool {
+    let (key, _) = endpoints(cx);
+    cx.state.tls.map.contains_key(&key)
+}
+
+/// Wireshark's TLS heuristic (`is_sslv3_or_tls`): a handshake or
+/// application data record of SSL 3.0 to TLS 1.2 with a sane length.
+pub fn heuristic(tvb: &Tvb<'_>) -> bool {
+    let (Ok(ct), Ok(v), Ok(l)) = (tvb.u8(0), tvb.u16(1), tvb.u16(3)) else {
+        return false;
+    };
+    (ct == 22 || ct == 23)
+        && (0x0300..=0x0303).contains(&v)
+        && l != 0
+        && (l as usize) < 0x4000 + 2048
+}
+
 /// TLS on a TCP segment, marking a record that goes past the segment as
 /// Wireshark's first pass does.
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
