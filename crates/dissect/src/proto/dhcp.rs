@@ -947,11 +947,24 @@ pub static VENDOR_SPECIFIC_OPTIONS: FieldDef = FieldDef::new(
 )
 .with_base(Base::None);
 
+/// `dhcp.option.vendor.arubaap.controllerip`.
+pub static OPTION_VENDOR_ARUBAAP_CONTROLLERIP: FieldDef = FieldDef::new(
+    "dhcp.option.vendor.arubaap.controllerip",
+    "Aruba Controller IP",
+    FieldType::String,
+)
+.with_base(Base::None);
+/// `dhcp.option.vendor.value`.
+pub static OPTION_VENDOR_VALUE: FieldDef =
+    FieldDef::new("dhcp.option.vendor.value", "Value", FieldType::Bytes).with_base(Base::None);
+
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
     &BOOTP,
     &VENDOR_SPECIFIC_OPTIONS,
+    &OPTION_VENDOR_ARUBAAP_CONTROLLERIP,
+    &OPTION_VENDOR_VALUE,
     &TYPE,
     &HW_TYPE,
     &HW_LEN,
@@ -1672,6 +1685,7 @@ const OVERLOAD_SNAME: u8 = 2;
 struct First {
     dhcp_type: Option<String>,
     overload: u8,
+    vendor_class: String,
 }
 
 fn msg_type_name(v: u8) -> String {
@@ -1799,6 +1813,7 @@ fn first_pass_option(
                 match code {
                     52 if len > 0 => first.overload = tvb.u8(o + 2)?,
                     53 if len > 0 => first.dhcp_type = Some(msg_type_name(tvb.u8(o + 2)?)),
+                    60 => first.vendor_class = ascii_z(tvb.bytes(o + 2, len)?),
                     _ => {}
                 }
             }
@@ -1892,6 +1907,7 @@ fn dissect_fields(
         &SERVER,
         SERVER_NAME_OFFSET,
         SERVER_NAME_LEN,
+        &first.vendor_class,
     )?;
     name_field(
         cx,
@@ -1900,6 +1916,7 @@ fn dissect_fields(
         &FILE,
         FILE_NAME_OFFSET,
         FILE_NAME_LEN,
+        &first.vendor_class,
     )?;
     if first.dhcp_type.is_none() {
         let n = cx.pkt.add(&BOOTP, tvb, 0, 0, Value::Bool(true));
@@ -1920,7 +1937,7 @@ fn dissect_fields(
     let eoff = tvb.reported_len();
     let mut at_end = false;
     while voff < eoff && !at_end {
-        voff += option(cx, tvb, voff, eoff, &mut at_end, first.overload)?;
+        voff += option(cx, tvb, voff, eoff, &mut at_end, &first.vendor_class)?;
     }
     if first.dhcp_type.is_some() && !at_end {
         cx.pkt.reopen(top);
@@ -1946,6 +1963,7 @@ fn name_field(
     f: FieldRef,
     off: usize,
     len: usize,
+    vendor: &str,
 ) -> R<()> {
     let what = if std::ptr::eq(f, &SERVER) {
         "Server host name"
@@ -1960,7 +1978,7 @@ fn name_field(
         let mut o = start;
         let mut at_end = false;
         while o < end && !at_end {
-            o += option(cx, tvb, o, end, &mut at_end, 0)?;
+            o += option(cx, tvb, o, end, &mut at_end, vendor)?;
         }
         cx.pkt.close();
         if !at_end {
@@ -1992,7 +2010,7 @@ fn option(
     o: usize,
     eoff: usize,
     at_end: &mut bool,
-    overload: u8,
+    vendor: &str,
 ) -> R<usize> {
     let code = tvb.u8(o)?;
     match code {
@@ -2011,7 +2029,6 @@ fn option(
         255 => {
             let n = cx.pkt.open(&OPTION_TYPE, tvb, o, 1, Value::UInt(0));
             cx.pkt.set_label(n, format_args!("Option: (255) End"));
-            let _ = overload;
             cx.pkt.add(&OPTION_END, tvb, o, 1, Value::UInt(255));
             cx.pkt.close();
             *at_end = true;
@@ -2033,7 +2050,7 @@ fn option(
     cx.pkt.set_hidden(value);
     let d = o + 2;
     let handled = match kind {
-        Kind::Special => special(cx, tvb, vti, code, d, len)?,
+        Kind::Special => special(cx, tvb, vti, code, d, len, vendor)?,
         Kind::Opaque => false,
         _ => match hf {
             Some(f) => basic(cx, tvb, vti, kind, f, d, len, code)?,
@@ -2166,7 +2183,16 @@ fn basic(
 }
 
 /// Options Wireshark decodes with their own code; false: shown as bytes.
-fn special(cx: &mut Cx<'_>, tvb: &Tvb<'_>, vti: NodeId, code: u8, d: usize, len: usize) -> R<bool> {
+#[allow(clippy::too_many_arguments)]
+fn special(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    vti: NodeId,
+    code: u8,
+    d: usize,
+    len: usize,
+    vendor: &str,
+) -> R<bool> {
     match code {
         21 | 33 => {
             let (a, b): (FieldRef, FieldRef) = if code == 21 {
@@ -2280,6 +2306,21 @@ fn special(cx: &mut Cx<'_>, tvb: &Tvb<'_>, vti: NodeId, code: u8, d: usize, len:
             }
         }
         82 => agent_info(cx, tvb, d, len)?,
+        43 => {
+            // Vendor-specific information goes to the vendor heuristics
+            // (dhcp.vendor_info), each a "dhcp" layer when it claims it.
+            if vendor.starts_with("ArubaAP") {
+                cx.pkt.layer("dhcp");
+                cx.pkt.append_label(vti, " (Aruba AP)");
+                let s = ascii_z(tvb.bytes(d, len)?);
+                let v = cx.pkt.str_value(&s);
+                cx.pkt
+                    .add(&OPTION_VENDOR_ARUBAAP_CONTROLLERIP, tvb, d, len, v);
+            } else {
+                let v = bytes_value(tvb, d, len)?;
+                cx.pkt.add(&OPTION_VENDOR_VALUE, tvb, d, len, v);
+            }
+        }
         121 | 249 => {
             let mut i = 0;
             while i < len {
