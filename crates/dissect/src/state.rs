@@ -129,4 +129,10 @@ pub struct State {
     pub arp_bindings: HashMap<[u8; 4], ([u8; 6], u64)>,
     /// ICMP echo requests seen: key → frame number.
     pub icmp_requests: HashMap<EchoKey, u64>,
+    /// DNS queries and responses, for `dns.response_to` and retransmissions.
+    pub dns: crate::proto::dns::Transactions,
+    /// HTTP requests per conversation, to match responses to them.
+    pub http: crate::proto::http::Conversations,
+    /// TLS sessions: version, Change Cipher Spec seen, records owed.
+    pub tls: crate::proto::tls::Sessions,
 }

@@ -7,16 +7,21 @@
 
 pub mod arp;
 pub mod data;
+pub mod dhcp;
+pub mod dns;
 pub mod eth;
 pub mod frame;
+pub mod http;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ip;
 pub mod ipv6;
+pub mod nbns;
 pub mod null;
 pub mod sll;
 pub mod tcp;
 pub mod tcp_analysis;
+pub mod tls;
 pub mod udp;
 pub mod ws;
 
@@ -41,6 +46,11 @@ pub static ALL_FIELDS: &[&[FieldRef]] = &[
     udp::FIELDS,
     tcp::FIELDS,
     tcp_analysis::FIELDS,
+    dns::FIELDS,
+    dhcp::FIELDS,
+    http::FIELDS,
+    tls::FIELDS,
+    nbns::FIELDS,
 ];
 
 /// Dissects a frame's bytes by its link-layer type (LINKTYPE_* numbers).
@@ -72,8 +82,38 @@ pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<
     } else {
         (dport, sport)
     };
-    let _ = (cx, tvb, lo, hi);
+    if let Some(f) = udp_port(lo).or_else(|| udp_port(hi)) {
+        return Some(f(cx, tvb));
+    }
+    // Heuristic dissectors, as Wireshark tries them after the port tables.
+    if dns::heuristic(&tvb) {
+        return Some(dns::dissect(cx, tvb));
+    }
     None
+}
+
+type AppFn = fn(&mut Cx<'_>, Tvb<'_>) -> R<()>;
+
+/// Wireshark 4.0's UDP port table for the dissectors in this crate.
+fn udp_port(p: u16) -> Option<AppFn> {
+    Some(match p {
+        53 => dns::dissect,
+        5353 => dns::dissect_mdns,
+        5355 => dns::dissect_llmnr,
+        67 | 68 => dhcp::dissect,
+        137 => nbns::dissect,
+        _ => return None,
+    })
+}
+
+/// Wireshark 4.0's TCP port table for the dissectors in this crate.
+fn tcp_port(p: u16) -> Option<AppFn> {
+    Some(match p {
+        53 => dns::dissect_tcp,
+        80 | 1900 | 2710 | 2869 | 3128 | 3132 | 5985 | 8080 | 8088 | 11371 => http::dissect,
+        443 | 465 | 563 | 636 | 853 | 989 | 990 | 992 | 993 | 994 | 995 | 5061 => tls::dissect,
+        _ => return None,
+    })
 }
 
 /// The application dissector for a TCP payload, by port (lower port first).
@@ -83,6 +123,22 @@ pub fn tcp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<
     } else {
         (dport, sport)
     };
-    let _ = (cx, tvb, lo, hi);
+    if let Some(f) = tcp_port(lo).or_else(|| tcp_port(hi)) {
+        return Some(f(cx, tvb));
+    }
+    // A conversation a heuristic claimed earlier keeps its dissector.
+    if tls::in_session(cx) {
+        return Some(tls::dissect(cx, tvb));
+    }
+    if http::in_conversation(cx) {
+        return Some(http::dissect(cx, tvb));
+    }
+    // Heuristic dissectors, as Wireshark tries them after the port tables.
+    if tls::heuristic(&tvb) {
+        return Some(tls::dissect(cx, tvb));
+    }
+    if http::heuristic(&tvb) {
+        return Some(http::dissect(cx, tvb));
+    }
     None
 }
