@@ -48,6 +48,19 @@ pub struct Cx<'a> {
     pub desegment: Option<Desegment>,
 }
 
+impl<'a> Cx<'a> {
+    /// A context for dissecting into `pkt` with the capture state `state`.
+    pub fn new(pkt: &'a mut Packet, state: &'a mut State) -> Self {
+        Cx {
+            pkt,
+            state,
+            current_proto: "Frame",
+            l3: L3::default(),
+            desegment: None,
+        }
+    }
+}
+
 /// A request for more bytes, from a protocol above TCP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Desegment {
@@ -98,13 +111,7 @@ impl Dissector {
         };
         let tvb = Tvb::new(data, meta.orig_len as usize, 0);
         let protos = proto::frame::dissect(pkt, &tvb, times);
-        let mut cx = Cx {
-            pkt,
-            state: &mut self.state,
-            current_proto: "Frame",
-            l3: L3::default(),
-            desegment: None,
-        };
+        let mut cx = Cx::new(pkt, &mut self.state);
         let depth = cx.pkt.depth();
         if let Err(e) = proto::dissect_link(&mut cx, meta.linktype, tvb) {
             cx.pkt.close_to(depth);

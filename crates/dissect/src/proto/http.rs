@@ -596,10 +596,9 @@ pub fn heuristic(tvb: &Tvb<'_>) -> bool {
 /// HTTP on a TCP segment, marking an incomplete message as Wireshark's
 /// first pass does.
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
-    if let Desegment::More { .. } = dissect_tcp(cx, tvb)? {
-        cx.pkt
-            .cols
-            .append_info_sep(" ", format_args!("[TCP segment of a reassembled PDU]"));
+    if let Desegment::More { offset, more } = dissect_tcp(cx, tvb)? {
+        // TCP keeps the bytes from `offset` and hands them back whole.
+        cx.desegment = Some(crate::Desegment { offset, more });
     }
     Ok(())
 }
@@ -1432,18 +1431,42 @@ Hypertext Transfer Protocol
                 more: Some(95)
             })
         );
-        let p = run(&d, dissect);
+        // `dissect` passes the request to TCP, which marks the segment.
+        let mut asked = None;
+        let p = run_with(&mut State::default(), 1, 0, &d, |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
         assert_eq!(
-            p.cols.info,
-            "HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]"
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
+                more: Some(95)
+            })
         );
-        assert_eq!(p.protocols, "");
+        assert_eq!(p.cols.info, "HTTP/1.1 200 OK ");
         // Headers cut short.
-        let p = run(b"GET / HTTP/1.1\r\nHost: x\r\n", dissect);
-        assert_eq!(
-            p.cols.info,
-            "GET / HTTP/1.1  [TCP segment of a reassembled PDU]"
+        let mut asked = None;
+        let p = run_with(
+            &mut State::default(),
+            1,
+            0,
+            b"GET / HTTP/1.1\r\nHost: x\r\n",
+            |cx, t| {
+                dissect(cx, t)?;
+                asked = cx.desegment;
+                Ok(())
+            },
         );
+        assert_eq!(
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
+                more: None
+            })
+        );
+        assert_eq!(p.cols.info, "GET / HTTP/1.1 ");
         // Not HTTP at all.
         let p = run(&[0x91, 0xf8, 0xf6], dissect);
         assert_eq!(p.cols.info, "Continuation");

@@ -1851,10 +1851,9 @@ pub fn heuristic(tvb: &Tvb<'_>) -> bool {
 /// TLS on a TCP segment, marking a record that goes past the segment as
 /// Wireshark's first pass does.
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
-    if let Desegment::More { .. } = dissect_tcp(cx, tvb)? {
-        cx.pkt
-            .cols
-            .append_info_sep(" ", format_args!("[TCP segment of a reassembled PDU]"));
+    if let Desegment::More { offset, more } = dissect_tcp(cx, tvb)? {
+        // TCP keeps the bytes from `offset` and hands them back whole.
+        cx.desegment = Some(crate::Desegment { offset, more });
     }
     Ok(())
 }
@@ -1932,17 +1931,12 @@ fn records(
             return Ok(Desegment::Done);
         }
         if off + 5 + rlen > len {
+            // TCP reassembles the record from here and hands it back whole.
             let more = off + 5 + rlen - len;
-            if let Some(s) = cx.state.tls.map.get_mut(key) {
-                s.pending.insert(sender.to_string(), more);
-            }
-            if done == 0 {
-                return Ok(Desegment::More {
-                    offset: off,
-                    more: Some(more),
-                });
-            }
-            return Ok(Desegment::Done);
+            return Ok(Desegment::More {
+                offset: off,
+                more: Some(more),
+            });
         }
         // The version: a record that is not a Client Hello fixes it.
         let next = if rlen > 0 { tvb.u8(off + 5)? } else { 0 };
@@ -2700,24 +2694,45 @@ mod tests {
     #[test]
     fn partial_records_and_garbage() {
         let mut st = State::default();
-        // A 100-byte application data record cut after 20 bytes, then its rest.
+        // A 100-byte application data record cut after 20 bytes: TLS asks
+        // TCP for the 80 bytes still missing, and reads it once whole.
         let mut rec = vec![23, 3, 3, 0, 100];
         rec.extend(std::iter::repeat_n(0xab, 100));
-        let p = run_with(&mut st, 1, 0, &rec[..25], dissect);
-        assert_eq!(p.cols.info, "[TCP segment of a reassembled PDU]");
-        let p = run_with(&mut st, 2, 0, &rec[25..60], dissect);
+        let mut asked = None;
+        run_with(&mut st, 1, 0, &rec[..25], |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
         assert_eq!(
-            p.cols.info,
-            " [TCP segment of a reassembled PDU]".trim_start()
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
+                more: Some(80)
+            })
         );
-        assert_eq!(p.protocols, "");
-        // The last piece ends the record; a whole record follows it.
-        let mut last = rec[60..].to_vec();
-        last.extend_from_slice(&[21, 3, 3, 0, 2, 1, 0]);
-        let p = run_with(&mut st, 3, 0, &last, dissect);
+        let p = run_with(&mut st, 2, 0, &rec, dissect);
+        assert_eq!(p.cols.info, "Application Data");
+        // A whole record followed by the start of another: the first is
+        // shown, TCP keeps the rest.
+        let mut two = vec![21, 3, 3, 0, 2, 1, 0];
+        two.extend_from_slice(&rec[..10]);
+        let mut asked = None;
+        let p = run_with(&mut st, 3, 0, &two, |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
         assert_eq!(
             p.cols.info,
             "Alert (Level: Warning, Description: Close Notify)"
+        );
+        assert_eq!(
+            asked,
+            Some(crate::Desegment {
+                offset: 7,
+                more: Some(95)
+            })
         );
         // Bytes that are no record.
         let p = run(&[0xde, 0xad, 0xbe, 0xef, 0, 1, 2], dissect);
