@@ -81,20 +81,99 @@ pub struct TcpDir {
     pub msp: Option<Msp>,
 }
 
-/// A multi-segment PDU under reassembly (Wireshark's "msp").
+/// A multi-segment PDU under reassembly (Wireshark's "msp"): bytes placed
+/// by their offset from the PDU's first sequence number.
 #[derive(Clone, Debug, Default)]
 pub struct Msp {
     /// Raw sequence number of its first byte.
     pub seq: u32,
-    /// Its bytes so far.
+    /// Its bytes so far (holes are zero until filled).
     pub data: Vec<u8>,
+    /// Byte ranges received, sorted and merged.
+    pub have: Vec<(usize, usize)>,
     /// Total bytes needed, when the protocol said; `None`: try again with
     /// the next segment.
     pub need: Option<usize>,
-    /// (frame, bytes) of each segment in it.
-    pub frames: Vec<(u64, usize)>,
-    /// Frame of its first segment.
-    pub first_frame: u64,
+    /// (frame, offset, bytes) of each segment in it.
+    pub frames: Vec<(u64, usize, usize)>,
+}
+
+impl Msp {
+    /// Places a segment's bytes at `off` (the first copy of a byte wins).
+    pub fn insert(&mut self, off: usize, bytes: &[u8], frame: u64) {
+        let end = off + bytes.len();
+        if self.data.len() < end {
+            self.data.resize(end, 0);
+        }
+        // Copy only into the holes, so a retransmission never overwrites.
+        let mut pos = off;
+        let mut holes = Vec::new();
+        for &(a, b) in &self.have {
+            if b <= pos {
+                continue;
+            }
+            if a >= end {
+                break;
+            }
+            if a > pos {
+                holes.push((pos, a.min(end)));
+            }
+            pos = pos.max(b);
+        }
+        if pos < end {
+            holes.push((pos, end));
+        }
+        for (a, b) in holes {
+            self.data[a..b].copy_from_slice(&bytes[a - off..b - off]);
+        }
+        self.have.push((off, end));
+        self.have.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(self.have.len());
+        for &(a, b) in &self.have {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        self.have = merged;
+        if !bytes.is_empty() {
+            self.frames.push((frame, off, bytes.len()));
+        }
+    }
+
+    /// Whether the bytes from 0 are contiguous up to what is needed.
+    pub fn ready(&self) -> bool {
+        let contiguous = match self.have.first() {
+            Some(&(0, b)) => b,
+            _ => return false,
+        };
+        match self.need {
+            Some(n) => contiguous >= n,
+            None => self.have.len() == 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Msp;
+
+    #[test]
+    fn holes_fill_in_any_order_and_first_copy_wins() {
+        let mut m = Msp {
+            need: Some(9),
+            ..Default::default()
+        };
+        m.insert(0, b"abc", 1);
+        m.insert(6, b"ghi", 3);
+        assert!(!m.ready());
+        // Overlaps the first segment by one byte, fills the hole.
+        m.insert(2, b"XdeY", 4);
+        assert!(m.ready());
+        assert_eq!(&m.data, b"abcdeYghi");
+        assert_eq!(m.have, vec![(0, 9)]);
+        assert_eq!(m.frames.len(), 3);
+    }
 }
 
 /// A TCP stream (`tcp.stream`).

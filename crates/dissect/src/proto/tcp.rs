@@ -586,12 +586,14 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         return Ok(());
     }
     use super::tcp_analysis::{FAST_RETRANSMISSION, RETRANSMISSION, SPURIOUS_RETRANSMISSION};
-    if findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0 {
-        // Data already seen in this stream is not handed to the protocol above.
-        return tvb.ensure(hl, seg_len);
-    }
+    let resent =
+        findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0;
     match stream {
-        Some((si, dir)) => reassemble(cx, root, payload, seq, seg_len, si, dir, sport, dport),
+        Some((si, dir)) => reassemble(
+            cx, root, payload, seq, seg_len, si, dir, sport, dport, resent,
+        ),
+        // Data already seen is not handed to the protocol above again.
+        None if resent => Ok(()),
         None => app(cx, payload, sport, dport),
     }
 }
@@ -610,9 +612,10 @@ pub const MAX_PDU: usize = 32 << 20;
 const SEGMENT_NOTE: &str = " [TCP segment of a reassembled PDU]";
 
 /// TCP desegmentation, as Wireshark does it for protocols that ask for it
-/// (`cx.desegment`): the segments of a PDU are kept until it is whole, each
-/// shown as `[TCP segment of a reassembled PDU]`; the segment that completes
-/// it carries the reassembled PDU as a new data source.
+/// (`cx.desegment`): the segments of a PDU are kept, by sequence number,
+/// until it is whole (a gap is filled by a later or retransmitted segment),
+/// each shown as `[TCP segment of a reassembled PDU]`; the segment that
+/// completes it carries the reassembled PDU as a new data source.
 #[allow(clippy::too_many_arguments)]
 fn reassemble(
     cx: &mut Cx<'_>,
@@ -624,20 +627,36 @@ fn reassemble(
     dir: usize,
     sport: u16,
     dport: u16,
+    resent: bool,
 ) -> R<()> {
     let whole = payload.len() == payload.reported_len();
     let number = cx.pkt.meta.number;
-    // A PDU under way in this direction: is this its next segment?
     if let Some(msp) = cx.state.tcp_streams[si].dirs[dir].msp.as_mut() {
-        let expected = msp.seq.wrapping_add(msp.data.len() as u32);
-        if expected == seq && whole && msp.data.len() + seg_len <= MAX_PDU {
-            msp.data.extend_from_slice(payload.data());
-            msp.frames.push((number, seg_len));
-            let ready = match msp.need {
-                Some(n) => msp.data.len() >= n,
-                None => true,
+        let off = seq.wrapping_sub(msp.seq) as i32;
+        let inside = off >= 0
+            && match msp.need {
+                Some(n) => (off as usize) < n,
+                // Size unknown: only the next bytes in order belong to it.
+                None => off as usize <= msp.data.len(),
             };
-            if !ready {
+        if inside && whole {
+            let off = off as usize;
+            if off + seg_len > MAX_PDU {
+                cx.state.tcp_streams[si].dirs[dir].msp = None;
+                cx.pkt.reopen(root);
+                cx.pkt.expert(
+                    "tcp",
+                    crate::packet::Severity::Note,
+                    crate::packet::Group::Reassemble,
+                    format_args!(
+                        "Reassembly limit reached: a PDU over {MAX_PDU} bytes is not reassembled"
+                    ),
+                );
+                cx.pkt.close();
+                return Ok(());
+            }
+            msp.insert(off, payload.data(), number);
+            if !msp.ready() {
                 cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
                 return Ok(());
             }
@@ -646,22 +665,10 @@ fn reassemble(
             };
             return complete(cx, root, msp, si, dir, sport, dport);
         }
-        // A gap, an overlap or a runaway PDU: give this one up.
-        let too_long = msp.data.len() + seg_len > MAX_PDU;
-        cx.state.tcp_streams[si].dirs[dir].msp = None;
-        if too_long {
-            cx.pkt.reopen(root);
-            cx.pkt.expert(
-                "tcp",
-                crate::packet::Severity::Note,
-                crate::packet::Group::Reassemble,
-                format_args!(
-                    "Reassembly limit reached: a PDU over {} bytes is not reassembled",
-                    MAX_PDU
-                ),
-            );
-            cx.pkt.close();
-        }
+    }
+    if resent {
+        // Data already seen is not handed to the protocol above again.
+        return Ok(());
     }
     let mark = cx.pkt.mark();
     let saved_proto = cx.pkt.cols.protocol.clone();
@@ -679,15 +686,13 @@ fn reassemble(
         cx.pkt.rollback(mark);
         cx.pkt.cols.set_protocol(&saved_proto);
     }
-    let data = payload.data()[d.offset..].to_vec();
-    let have = data.len();
-    cx.state.tcp_streams[si].dirs[dir].msp = Some(crate::state::Msp {
+    let mut msp = crate::state::Msp {
         seq: seq.wrapping_add(d.offset as u32),
-        need: d.more.map(|m| have + m),
-        data,
-        frames: vec![(number, seg_len - d.offset)],
-        first_frame: number,
-    });
+        ..Default::default()
+    };
+    msp.insert(0, &payload.data()[d.offset..], number);
+    msp.need = d.more.map(|m| msp.data.len() + m);
+    cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
     cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
     Ok(())
 }
@@ -723,6 +728,7 @@ fn complete(
             cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
             let have = bytes.len();
             msp.data = bytes.to_vec();
+            msp.have = vec![(0, have)];
             msp.need = d.more.map(|m| have + m);
             cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
             Ok(())
@@ -738,7 +744,9 @@ fn show_segments(cx: &mut Cx<'_>, root: u32, msp: &crate::state::Msp, total: usi
         msp.frames.len(),
         total
     );
-    for (i, (f, l)) in msp.frames.iter().enumerate() {
+    let mut frames = msp.frames.clone();
+    frames.sort_by_key(|&(f, off, _)| (off, f));
+    for (i, (f, _, l)) in frames.iter().enumerate() {
         if i > 0 {
             label.push_str(", ");
         }
@@ -750,20 +758,14 @@ fn show_segments(cx: &mut Cx<'_>, root: u32, msp: &crate::state::Msp, total: usi
         .pkt
         .add_under(crate::NIL, &SEGMENTS, ds, 0, total as u32, Value::None);
     cx.pkt.set_label(n, format_args!("{label}"));
-    let mut off = 0u32;
-    for (f, l) in &msp.frames {
+    for (f, off, l) in &frames {
         let c = cx
             .pkt
-            .add_under(n, &SEGMENT, ds, off, *l as u32, Value::UInt(*f));
+            .add_under(n, &SEGMENT, ds, *off as u32, *l as u32, Value::UInt(*f));
         cx.pkt.set_label(
             c,
-            format_args!(
-                "[Frame: {f}, payload: {}-{} ({l} bytes)]",
-                off,
-                off as usize + l - 1
-            ),
+            format_args!("[Frame: {f}, payload: {}-{} ({l} bytes)]", off, off + l - 1),
         );
-        off += *l as u32;
     }
     let c = cx.pkt.add_under(
         n,
