@@ -1,0 +1,1332 @@
+//! The type checker: resolves names, gives every literal the type of the
+//! field it meets, checks that each operator applies to its operands, and
+//! produces the compiled tree the evaluator walks.
+
+use std::fmt::Write as _;
+
+use regex::bytes::{Regex, RegexBuilder};
+use wirelab_dissect::{FieldRef, FieldType};
+
+use crate::lex::CmpOp;
+use crate::parse::{ArOp, Ent, EntKind, Node, RangeEnd, RangeSpec};
+use crate::FilterError;
+
+/// Finds fields by their filter name (`ip.src`). Implemented for the
+/// dissector's [`wirelab_dissect::Registry`]; tests supply their own.
+pub trait Resolver {
+    /// The field or protocol called `name`, if any.
+    fn field(&self, name: &str) -> Option<FieldRef>;
+}
+
+/// The value class of an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Proto,
+    None,
+    Bool,
+    Int,
+    Float,
+    RelTime,
+    AbsTime,
+    Ether,
+    V4,
+    V6,
+    Bytes,
+    Str,
+}
+
+impl Ty {
+    fn of(ft: FieldType) -> Ty {
+        match ft {
+            FieldType::Protocol => Ty::Proto,
+            FieldType::None => Ty::None,
+            FieldType::Bool => Ty::Bool,
+            FieldType::Float | FieldType::Double => Ty::Float,
+            FieldType::AbsTime => Ty::AbsTime,
+            FieldType::RelTime => Ty::RelTime,
+            FieldType::Ether => Ty::Ether,
+            FieldType::Ipv4 => Ty::V4,
+            FieldType::Ipv6 => Ty::V6,
+            FieldType::Bytes => Ty::Bytes,
+            FieldType::String => Ty::Str,
+            t if t.is_integer() => Ty::Int,
+            _ => Ty::Bytes,
+        }
+    }
+
+    fn ws_name(self) -> &'static str {
+        match self {
+            Ty::Proto => "FT_PROTOCOL",
+            Ty::None => "FT_NONE",
+            Ty::Bool => "FT_BOOLEAN",
+            Ty::Int => "FT_INT64",
+            Ty::Float => "FT_DOUBLE",
+            Ty::RelTime => "FT_RELATIVE_TIME",
+            Ty::AbsTime => "FT_ABSOLUTE_TIME",
+            Ty::Ether => "FT_ETHER",
+            Ty::V4 => "FT_IPv4",
+            Ty::V6 => "FT_IPv6",
+            Ty::Bytes => "FT_BYTES",
+            Ty::Str => "FT_STRING",
+        }
+    }
+
+    fn numeric(self) -> bool {
+        matches!(self, Ty::Int | Ty::Bool | Ty::Float | Ty::RelTime)
+    }
+
+    fn bytes_like(self) -> bool {
+        matches!(self, Ty::Proto | Ty::Bytes | Ty::Ether | Ty::Str)
+    }
+}
+
+fn compatible(a: Ty, b: Ty) -> bool {
+    use Ty::*;
+    match (a, b) {
+        (Int | Bool, Int | Bool) => true,
+        (Float, Float) => true,
+        (Int, Float) | (Float, Int) => true,
+        (Bytes | Ether | Proto, Bytes | Ether | Proto) => true,
+        (Str, Str) => true,
+        _ => a == b,
+    }
+}
+
+/// A constant value, converted to the type it is compared with.
+#[derive(Clone, Debug)]
+pub(crate) enum CVal {
+    Int(i128),
+    Float(f64),
+    V4(u32, u32),
+    V6([u8; 16], u8),
+    Bytes(Vec<u8>),
+    Str(Vec<u8>),
+    Time(i128),
+}
+
+/// A constant and how dftest shows it.
+#[derive(Clone, Debug)]
+pub(crate) struct Const {
+    pub v: CVal,
+    pub ft: &'static str,
+}
+
+/// A function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Func {
+    Len,
+    Count,
+    Lower,
+    Upper,
+    String,
+    Max,
+    Min,
+    Abs,
+}
+
+impl Func {
+    fn name(self) -> &'static str {
+        match self {
+            Func::Len => "len",
+            Func::Count => "count",
+            Func::Lower => "lower",
+            Func::Upper => "upper",
+            Func::String => "string",
+            Func::Max => "max",
+            Func::Min => "min",
+            Func::Abs => "abs",
+        }
+    }
+}
+
+/// A value-producing compiled expression (zero or more values per packet).
+#[derive(Clone, Debug)]
+pub(crate) enum Expr {
+    Field(FieldRef, Option<Vec<RangeSpec>>),
+    Ref(FieldRef),
+    Const(Const),
+    Slice(Box<Expr>, Vec<RangeSpec>),
+    Func(Func, Vec<Expr>),
+    Arith(ArOp, Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+}
+
+/// A compiled test.
+#[derive(Clone, Debug)]
+pub(crate) enum Test {
+    Exists(FieldRef, Option<Vec<RangeSpec>>),
+    Not(Box<Test>),
+    And(Box<Test>, Box<Test>),
+    Or(Box<Test>, Box<Test>),
+    Xor(Box<Test>, Box<Test>),
+    Cmp(CmpOp, Expr, Expr),
+    Contains(Expr, Expr),
+    Matches(Expr, Box<Regex>, String),
+    In(Expr, Vec<(Expr, Option<Expr>)>),
+    Truthy(Expr),
+}
+
+enum Typed {
+    /// A typed expression; the field when it is a plain field (for value
+    /// names, booleans' names and integer bounds).
+    Known(Expr, Ty, Option<FieldRef>),
+    /// A literal waiting for a type.
+    Lit(Ent),
+}
+
+struct Ck<'a> {
+    r: &'a dyn Resolver,
+    fields: &'a mut Vec<FieldRef>,
+}
+
+/// Type-checks a syntax tree into a compiled test.
+pub(crate) fn check(
+    n: &Node,
+    r: &dyn Resolver,
+    fields: &mut Vec<FieldRef>,
+) -> Result<Test, FilterError> {
+    let mut ck = Ck { r, fields };
+    ck.test(n)
+}
+
+fn err(e: &Ent, msg: impl Into<String>) -> FilterError {
+    FilterError::new(e.pos, e.len, msg)
+}
+
+fn neither(e: &Ent, name: &str) -> FilterError {
+    err(
+        e,
+        format!("\"{name}\" is neither a field nor a protocol name."),
+    )
+}
+
+fn lit_display(e: &Ent) -> String {
+    match &e.kind {
+        EntKind::Word(w) => w.clone(),
+        EntKind::Str(s) => String::from_utf8_lossy(s).into_owned(),
+        EntKind::Char(c) => char::from_u32(*c)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        EntKind::Neg(inner) => format!("-{}", lit_display(inner)),
+        _ => String::new(),
+    }
+}
+
+impl Ck<'_> {
+    fn resolve(&mut self, name: &str) -> Option<FieldRef> {
+        let f = self.r.field(name)?;
+        if !self.fields.iter().any(|g| std::ptr::eq(*g, f)) {
+            self.fields.push(f);
+        }
+        Some(f)
+    }
+
+    fn test(&mut self, n: &Node) -> Result<Test, FilterError> {
+        Ok(match n {
+            Node::And(a, b) => Test::And(Box::new(self.test(a)?), Box::new(self.test(b)?)),
+            Node::Or(a, b) => Test::Or(Box::new(self.test(a)?), Box::new(self.test(b)?)),
+            Node::Xor(a, b) => Test::Xor(Box::new(self.test(a)?), Box::new(self.test(b)?)),
+            Node::Not(a) => Test::Not(Box::new(self.test(a)?)),
+            Node::Test(e) => self.exists(e)?,
+            Node::Cmp(op, a, b, ..) => self.cmp(*op, a, b)?,
+            Node::Contains(a, b, p, l) => self.contains(a, b, *p, *l)?,
+            Node::Matches(a, b, p, l) => self.matches(a, b, *p, *l)?,
+            Node::In(a, set) => self.member(a, set)?,
+        })
+    }
+
+    fn exists(&mut self, e: &Ent) -> Result<Test, FilterError> {
+        match &e.kind {
+            EntKind::Word(w) => match self.resolve(w) {
+                Some(f) => Ok(Test::Exists(f, None)),
+                None => Err(neither(e, w)),
+            },
+            EntKind::Layered(w, l) => match self.resolve(w) {
+                Some(f) => Ok(Test::Exists(f, Some(l.clone()))),
+                None => Err(neither(e, w)),
+            },
+            EntKind::Str(_) | EntKind::Char(_) => Err(neither(e, &lit_display(e))),
+            _ => match self.infer(e)? {
+                Typed::Known(x, ..) => Ok(Test::Truthy(x)),
+                Typed::Lit(l) => Err(err(&l, "Constant expression is invalid.")),
+            },
+        }
+    }
+
+    fn field_name(x: &Expr, e: &Ent) -> String {
+        match x {
+            Expr::Field(f, _) | Expr::Ref(f) => f.abbrev.to_string(),
+            _ => match &e.kind {
+                EntKind::Func(n, _) => format!("{n}()"),
+                _ => "expression".to_string(),
+            },
+        }
+    }
+
+    fn infer(&mut self, e: &Ent) -> Result<Typed, FilterError> {
+        Ok(match &e.kind {
+            EntKind::Word(w) => match self.resolve(w) {
+                Some(f) => Typed::Known(Expr::Field(f, None), Ty::of(f.ftype), Some(f)),
+                None => Typed::Lit(e.clone()),
+            },
+            EntKind::Str(_) | EntKind::Char(_) => Typed::Lit(e.clone()),
+            EntKind::Layered(w, l) => match self.resolve(w) {
+                Some(f) => Typed::Known(Expr::Field(f, Some(l.clone())), Ty::of(f.ftype), Some(f)),
+                None => return Err(neither(e, w)),
+            },
+            EntKind::Ref(w) => match self.resolve(w) {
+                Some(f) => Typed::Known(Expr::Ref(f), Ty::of(f.ftype), Some(f)),
+                None => {
+                    return Err(err(
+                        e,
+                        format!("\"{w}\" is not a valid protocol or protocol field."),
+                    ))
+                }
+            },
+            EntKind::Slice(inner, r) => {
+                let (x, t) = match self.infer(inner)? {
+                    Typed::Known(x, t, _) => (x, t),
+                    Typed::Lit(l) => {
+                        return Err(match &l.kind {
+                            EntKind::Word(w) => neither(&l, w),
+                            _ => err(
+                                &l,
+                                format!("Range is not supported for entity {}", lit_display(&l)),
+                            ),
+                        })
+                    }
+                };
+                let field_like = matches!(x, Expr::Field(..) | Expr::Ref(..));
+                let ok = match t {
+                    Ty::Proto | Ty::Bytes | Ty::Str | Ty::Ether => true,
+                    Ty::Int | Ty::Bool | Ty::V4 | Ty::V6 | Ty::None => field_like,
+                    _ => false,
+                };
+                if !ok {
+                    return Err(err(
+                        inner,
+                        format!(
+                            "{} (type={}) cannot be sliced.",
+                            Self::field_name(&x, inner),
+                            t.ws_name()
+                        ),
+                    ));
+                }
+                Typed::Known(Expr::Slice(Box::new(x), r.clone()), Ty::Bytes, None)
+            }
+            EntKind::Func(name, args) => self.func(e, name, args)?,
+            EntKind::Neg(inner) => match self.infer(inner)? {
+                Typed::Lit(_) => Typed::Lit(e.clone()),
+                Typed::Known(x, t, _) => {
+                    if !t.numeric() {
+                        return Err(err(
+                            inner,
+                            format!(
+                                "{} (type={}) does not support arithmetic.",
+                                Self::field_name(&x, inner),
+                                t.ws_name()
+                            ),
+                        ));
+                    }
+                    let t = if t == Ty::Bool { Ty::Int } else { t };
+                    Typed::Known(Expr::Neg(Box::new(x)), t, None)
+                }
+            },
+            EntKind::Arith(op, a, b) => {
+                let ta = self.infer(a)?;
+                let tb = self.infer(b)?;
+                let (xa, xb, t) = match (ta, tb) {
+                    (Typed::Lit(l), Typed::Lit(_)) => {
+                        return Err(match &l.kind {
+                            EntKind::Word(w) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
+                                neither(&l, w)
+                            }
+                            _ => err(e, "Constant expression is invalid."),
+                        })
+                    }
+                    (Typed::Known(x, t, h), Typed::Lit(l)) => {
+                        self.arith_ok(*op, &x, t, a)?;
+                        let c = self.literal(&l, t, h)?;
+                        (x, Expr::Const(c), t)
+                    }
+                    (Typed::Lit(l), Typed::Known(x, t, h)) => {
+                        self.arith_ok(*op, &x, t, b)?;
+                        let c = self.literal(&l, t, h)?;
+                        (Expr::Const(c), x, t)
+                    }
+                    (Typed::Known(x, t1, _), Typed::Known(y, t2, _)) => {
+                        self.arith_ok(*op, &x, t1, a)?;
+                        self.arith_ok(*op, &y, t2, b)?;
+                        let same =
+                            (t1.numeric() && t2.numeric()) || (t1.bytes_like() && t2.bytes_like());
+                        if !same {
+                            return Err(err(
+                                e,
+                                format!(
+                                    "{} and {} are not of compatible types.",
+                                    Self::field_name(&x, a),
+                                    Self::field_name(&y, b)
+                                ),
+                            ));
+                        }
+                        let t = if t1 == Ty::Float || t2 == Ty::Float {
+                            Ty::Float
+                        } else {
+                            t1
+                        };
+                        (x, y, t)
+                    }
+                };
+                let t = match t {
+                    Ty::Bool => Ty::Int,
+                    Ty::Ether | Ty::Proto | Ty::Str => Ty::Bytes,
+                    t => t,
+                };
+                Typed::Known(Expr::Arith(*op, Box::new(xa), Box::new(xb)), t, None)
+            }
+        })
+    }
+
+    fn arith_ok(&self, op: ArOp, x: &Expr, t: Ty, e: &Ent) -> Result<(), FilterError> {
+        let ok =
+            t.numeric() || (op == ArOp::BitAnd && matches!(t, Ty::Bytes | Ty::Ether | Ty::Proto));
+        if ok {
+            Ok(())
+        } else {
+            Err(err(
+                e,
+                format!(
+                    "{} (type={}) does not support arithmetic.",
+                    Self::field_name(x, e),
+                    t.ws_name()
+                ),
+            ))
+        }
+    }
+
+    fn func(&mut self, e: &Ent, name: &str, args: &[Ent]) -> Result<Typed, FilterError> {
+        let f = match name {
+            "len" => Func::Len,
+            "count" => Func::Count,
+            "lower" => Func::Lower,
+            "upper" => Func::Upper,
+            "string" => Func::String,
+            "max" => Func::Max,
+            "min" => Func::Min,
+            "abs" => Func::Abs,
+            _ => {
+                return Err(FilterError::new(
+                    e.pos,
+                    name.len(),
+                    format!("Function '{name}' does not exist"),
+                ))
+            }
+        };
+        let (min, max) = match f {
+            Func::Max | Func::Min => (1, usize::MAX),
+            _ => (1, 1),
+        };
+        if args.len() < min {
+            return Err(err(
+                e,
+                format!("Function {name} needs at least {min} argument."),
+            ));
+        }
+        if args.len() > max {
+            return Err(err(
+                e,
+                format!("Function {name} can only accept {max} argument."),
+            ));
+        }
+        let mut typed = Vec::with_capacity(args.len());
+        for a in args {
+            typed.push((self.infer(a)?, a));
+        }
+        let need_known = |t: &Typed, a: &Ent| -> Result<(), FilterError> {
+            match t {
+                Typed::Known(..) => Ok(()),
+                Typed::Lit(l) => Err(match &l.kind {
+                    EntKind::Word(w) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
+                        neither(l, w)
+                    }
+                    _ => err(
+                        a,
+                        format!(
+                            "Argument to {name}() must be a field or an expression, not a literal."
+                        ),
+                    ),
+                }),
+            }
+        };
+        match f {
+            Func::Len | Func::Count | Func::Lower | Func::Upper | Func::String | Func::Abs => {
+                let (t0, a0) = typed.pop().ok_or_else(|| err(e, "missing argument"))?;
+                need_known(&t0, a0)?;
+                let Typed::Known(x, t, _) = t0 else {
+                    return Err(err(a0, "missing argument"));
+                };
+                let out_t = match f {
+                    Func::Len => Ty::Int,
+                    Func::Count => {
+                        if !matches!(x, Expr::Field(..)) {
+                            return Err(err(a0, "Argument to count() must be a field."));
+                        }
+                        Ty::Int
+                    }
+                    Func::Lower | Func::Upper => {
+                        if t != Ty::Str {
+                            return Err(err(
+                                a0,
+                                format!(
+                                    "{} (type={}) is not a string: only string fields can be used with {name}().",
+                                    Self::field_name(&x, a0),
+                                    t.ws_name()
+                                ),
+                            ));
+                        }
+                        Ty::Str
+                    }
+                    Func::String => {
+                        if !matches!(x, Expr::Field(..) | Expr::Ref(..)) {
+                            return Err(err(a0, "Argument to string() must be a field."));
+                        }
+                        Ty::Str
+                    }
+                    _ => {
+                        if !t.numeric() {
+                            return Err(err(
+                                a0,
+                                format!(
+                                    "{} (type={}) is not a number.",
+                                    Self::field_name(&x, a0),
+                                    t.ws_name()
+                                ),
+                            ));
+                        }
+                        if t == Ty::Bool {
+                            Ty::Int
+                        } else {
+                            t
+                        }
+                    }
+                };
+                Ok(Typed::Known(Expr::Func(f, vec![x]), out_t, None))
+            }
+            Func::Max | Func::Min => {
+                let Some(t0) = typed.iter().find_map(|(t, _)| match t {
+                    Typed::Known(_, t, _) => Some(*t),
+                    _ => None,
+                }) else {
+                    let (t, a) = &typed[0];
+                    need_known(t, a)?;
+                    return Err(err(e, "Constant expression is invalid."));
+                };
+                let mut xs = Vec::with_capacity(typed.len());
+                for (t, a) in typed {
+                    match t {
+                        Typed::Known(x, ty, _) => {
+                            if !ty.numeric() {
+                                return Err(err(
+                                    a,
+                                    format!(
+                                        "{} (type={}) is not a number.",
+                                        Self::field_name(&x, a),
+                                        ty.ws_name()
+                                    ),
+                                ));
+                            }
+                            if !compatible(ty, t0) {
+                                return Err(err(
+                                    a,
+                                    format!("Arguments to {name}() are not of compatible types."),
+                                ));
+                            }
+                            xs.push(x);
+                        }
+                        Typed::Lit(l) => xs.push(Expr::Const(self.literal(&l, t0, None)?)),
+                    }
+                }
+                Ok(Typed::Known(
+                    Expr::Func(f, xs),
+                    if t0 == Ty::Bool { Ty::Int } else { t0 },
+                    None,
+                ))
+            }
+        }
+    }
+
+    /// Both sides of a binary relation, literals converted.
+    fn pair(&mut self, a: &Ent, b: &Ent, opname: &str) -> Result<(Expr, Expr, Ty), FilterError> {
+        let ta = self.infer(a)?;
+        let tb = self.infer(b)?;
+        let check_t = |t: Ty, x: &Expr, e: &Ent| -> Result<(), FilterError> {
+            if t == Ty::None {
+                return Err(err(
+                    e,
+                    format!(
+                        "{} (type={}) cannot participate in '{opname}' comparison.",
+                        Self::field_name(x, e),
+                        t.ws_name()
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        match (ta, tb) {
+            (Typed::Known(x, t1, _), Typed::Known(y, t2, _)) => {
+                check_t(t1, &x, a)?;
+                check_t(t2, &y, b)?;
+                if !compatible(t1, t2) {
+                    return Err(FilterError::new(
+                        a.pos,
+                        (b.pos + b.len).saturating_sub(a.pos),
+                        format!(
+                            "{} and {} are not of compatible types.",
+                            Self::field_name(&x, a),
+                            Self::field_name(&y, b)
+                        ),
+                    ));
+                }
+                Ok((x, y, t1))
+            }
+            (Typed::Known(x, t, h), Typed::Lit(l)) => {
+                check_t(t, &x, a)?;
+                let c = self.literal(&l, t, h)?;
+                Ok((x, Expr::Const(c), t))
+            }
+            (Typed::Lit(l), Typed::Known(y, t, h)) => {
+                check_t(t, &y, b)?;
+                let c = self.literal(&l, t, h)?;
+                Ok((Expr::Const(c), y, t))
+            }
+            (Typed::Lit(l), Typed::Lit(m)) => Err(match (&l.kind, &m.kind) {
+                (EntKind::Word(w), _) => neither(&l, w),
+                (_, EntKind::Word(w)) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
+                    neither(&m, w)
+                }
+                _ => err(&l, "Constant expression is invalid."),
+            }),
+        }
+    }
+
+    fn cmp(&mut self, op: CmpOp, a: &Ent, b: &Ent) -> Result<Test, FilterError> {
+        let (x, y, _) = self.pair(a, b, op.symbol())?;
+        Ok(Test::Cmp(op, x, y))
+    }
+
+    fn contains(&mut self, a: &Ent, b: &Ent, p: usize, l: usize) -> Result<Test, FilterError> {
+        let (x, t) = match self.infer(a)? {
+            Typed::Known(x, t, _) => (x, t),
+            Typed::Lit(l) => {
+                return Err(match &l.kind {
+                    EntKind::Word(w) => neither(&l, w),
+                    _ => FilterError::new(p, l.len, "\"contains\" was unexpected in this context."),
+                })
+            }
+        };
+        if !t.bytes_like() {
+            return Err(err(
+                a,
+                format!(
+                    "{} (type={}) cannot participate in 'contains' comparison.",
+                    Self::field_name(&x, a),
+                    t.ws_name()
+                ),
+            ));
+        }
+        let _ = l;
+        let y = match self.infer(b)? {
+            Typed::Lit(m) => {
+                let want = match t {
+                    Ty::Str => Ty::Str,
+                    _ => Ty::Proto,
+                };
+                Expr::Const(self.literal(&m, want, None)?)
+            }
+            Typed::Known(y, t2, _) => {
+                if !t2.bytes_like() {
+                    return Err(err(
+                        b,
+                        format!(
+                            "{} and {} are not of compatible types.",
+                            Self::field_name(&x, a),
+                            Self::field_name(&y, b)
+                        ),
+                    ));
+                }
+                y
+            }
+        };
+        Ok(Test::Contains(x, y))
+    }
+
+    fn matches(&mut self, a: &Ent, b: &Ent, p: usize, l: usize) -> Result<Test, FilterError> {
+        let (x, t) = match self.infer(a)? {
+            Typed::Known(x, t, _) => (x, t),
+            Typed::Lit(lit) => {
+                return Err(match &lit.kind {
+                    EntKind::Word(w) => neither(&lit, w),
+                    _ => FilterError::new(p, l, "\"matches\" was unexpected in this context."),
+                })
+            }
+        };
+        if !matches!(t, Ty::Proto | Ty::Str | Ty::Bytes) {
+            return Err(err(
+                a,
+                format!(
+                    "{} (type={}) cannot participate in 'matches' comparison.",
+                    Self::field_name(&x, a),
+                    t.ws_name()
+                ),
+            ));
+        }
+        let EntKind::Str(pat) = &b.kind else {
+            return Err(err(
+                b,
+                format!(
+                    "Expected a double quoted string as the regular expression, not \"{}\".",
+                    lit_display(b)
+                ),
+            ));
+        };
+        let pat = String::from_utf8_lossy(pat).into_owned();
+        let re = RegexBuilder::new(&pat)
+            .case_insensitive(true)
+            .unicode(false)
+            .size_limit(1 << 22)
+            .build()
+            .or_else(|_| {
+                RegexBuilder::new(&pat)
+                    .case_insensitive(true)
+                    .size_limit(1 << 22)
+                    .build()
+            })
+            .map_err(|e| {
+                let detail = e.to_string();
+                let last = detail
+                    .lines()
+                    .rfind(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim();
+                err(
+                    b,
+                    format!("\"{pat}\" is not a valid regular expression: {last}"),
+                )
+            })?;
+        Ok(Test::Matches(x, Box::new(re), pat))
+    }
+
+    fn member(&mut self, a: &Ent, set: &[(Ent, Option<Ent>)]) -> Result<Test, FilterError> {
+        let (x, t, h) = match self.infer(a)? {
+            Typed::Known(x, t, h) => (x, t, h),
+            Typed::Lit(l) => {
+                return Err(match &l.kind {
+                    EntKind::Word(w) => neither(&l, w),
+                    _ => err(&l, "Constant expression is invalid."),
+                })
+            }
+        };
+        if t == Ty::None {
+            return Err(err(
+                a,
+                format!(
+                    "{} (type={}) cannot participate in 'in' comparison.",
+                    Self::field_name(&x, a),
+                    t.ws_name()
+                ),
+            ));
+        }
+        let mut out = Vec::with_capacity(set.len());
+        for (lo, hi) in set {
+            let lo_x = self.element(lo, t, h)?;
+            let hi_x = match hi {
+                Some(hi) => Some(self.element(hi, t, h)?),
+                None => None,
+            };
+            out.push((lo_x, hi_x));
+        }
+        Ok(Test::In(x, out))
+    }
+
+    fn element(&mut self, e: &Ent, t: Ty, h: Option<FieldRef>) -> Result<Expr, FilterError> {
+        match self.infer(e)? {
+            Typed::Lit(l) => Ok(Expr::Const(self.literal(&l, t, h)?)),
+            Typed::Known(y, t2, _) => {
+                if !compatible(t, t2) {
+                    return Err(err(
+                        e,
+                        format!("{} is not of a compatible type.", Self::field_name(&y, e)),
+                    ));
+                }
+                Ok(y)
+            }
+        }
+    }
+
+    /// Converts a literal to type `t` (for the field `h` when given).
+    fn literal(&self, l: &Ent, t: Ty, h: Option<FieldRef>) -> Result<Const, FilterError> {
+        let ft = h
+            .map(|f| f.ftype.wireshark_name())
+            .unwrap_or_else(|| t.ws_name());
+        let (text, quoted): (String, bool) = match &l.kind {
+            EntKind::Word(w) => (w.clone(), false),
+            EntKind::Str(s) => (String::from_utf8_lossy(s).into_owned(), true),
+            EntKind::Char(c) => {
+                let v = *c as i128;
+                return match t {
+                    Ty::Int | Ty::Bool | Ty::Float => Ok(Const {
+                        v: if t == Ty::Float {
+                            CVal::Float(v as f64)
+                        } else {
+                            CVal::Int(v)
+                        },
+                        ft,
+                    }),
+                    Ty::Bytes | Ty::Proto | Ty::Ether if *c <= 0xff => Ok(Const {
+                        v: CVal::Bytes(vec![*c as u8]),
+                        ft,
+                    }),
+                    Ty::Str => Ok(Const {
+                        v: CVal::Str(lit_display(l).into_bytes()),
+                        ft,
+                    }),
+                    _ => Err(err(
+                        l,
+                        format!("{} cannot be converted to {ft}.", lit_display(l)),
+                    )),
+                };
+            }
+            EntKind::Neg(_) => (lit_display(l), false),
+            _ => return Err(err(l, "Constant expression is invalid.")),
+        };
+        let raw_bytes = || match &l.kind {
+            EntKind::Str(s) => s.clone(),
+            _ => text.clone().into_bytes(),
+        };
+        let v = match t {
+            Ty::Int | Ty::Bool => CVal::Int(int_literal(l, &text, t, h)?),
+            Ty::Float => CVal::Float(
+                parse_float(&text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid number.")))?,
+            ),
+            Ty::RelTime => {
+                let f = parse_float(&text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid time.")))?;
+                if !f.is_finite() || f.abs() > 9.0e12 {
+                    return Err(err(l, format!("\"{text}\" is not a valid time.")));
+                }
+                CVal::Time((f * 1e9).round() as i128)
+            }
+            Ty::AbsTime => CVal::Time(parse_abs_time(&text).ok_or_else(|| {
+                err(
+                    l,
+                    format!(
+                        "\"{text}\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\""
+                    ),
+                )
+            })?),
+            Ty::V4 => {
+                let (a, m) = parse_v4(&text).map_err(|m| err(l, m))?;
+                CVal::V4(a, m)
+            }
+            Ty::V6 => {
+                let (a, p) = parse_v6(&text).map_err(|m| err(l, m))?;
+                CVal::V6(a, p)
+            }
+            Ty::Ether => {
+                let b = parse_bytes(&text);
+                match b {
+                    Some(b) if b.len() == 6 => CVal::Bytes(b),
+                    _ => return Err(err(l, format!("\"{text}\" is not a valid hardware address."))),
+                }
+            }
+            Ty::Bytes => {
+                if quoted {
+                    CVal::Bytes(raw_bytes())
+                } else {
+                    CVal::Bytes(
+                        parse_bytes(&text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid byte string.")))?,
+                    )
+                }
+            }
+            Ty::Proto => {
+                if quoted {
+                    CVal::Bytes(raw_bytes())
+                } else {
+                    CVal::Bytes(parse_bytes(&text).unwrap_or_else(raw_bytes))
+                }
+            }
+            Ty::Str => CVal::Str(raw_bytes()),
+            Ty::None => {
+                return Err(err(l, format!("\"{text}\" cannot be compared with a field of type FT_NONE.")));
+            }
+        };
+        Ok(Const { v, ft })
+    }
+}
+
+fn int_bounds(h: Option<FieldRef>) -> (i128, i128) {
+    let Some(f) = h else {
+        return (i64::MIN as i128, u64::MAX as i128);
+    };
+    if f.bitmask != 0 {
+        let m = f.bitmask >> f.bitmask.trailing_zeros();
+        return (0, m as i128);
+    }
+    match f.ftype {
+        FieldType::U8 => (0, u8::MAX as i128),
+        FieldType::U16 => (0, u16::MAX as i128),
+        FieldType::U24 => (0, 0xff_ffff),
+        FieldType::U32 | FieldType::FrameNum => (0, u32::MAX as i128),
+        FieldType::U64 => (0, u64::MAX as i128),
+        FieldType::I8 => (i8::MIN as i128, i8::MAX as i128),
+        FieldType::I16 => (i16::MIN as i128, i16::MAX as i128),
+        FieldType::I32 => (i32::MIN as i128, i32::MAX as i128),
+        FieldType::I64 => (i64::MIN as i128, i64::MAX as i128),
+        _ => (i64::MIN as i128, u64::MAX as i128),
+    }
+}
+
+/// An integer literal: decimal, `0x` hex, `0` octal, `0b` binary, a
+/// character constant, a value name of the field, or (booleans) a name of
+/// its true/false values.
+fn int_literal(l: &Ent, text: &str, t: Ty, h: Option<FieldRef>) -> Result<i128, FilterError> {
+    if let Some(v) = parse_int(text) {
+        if t == Ty::Bool {
+            return Ok((v != 0) as i128);
+        }
+        let (min, max) = int_bounds(h);
+        if v > max {
+            return Err(err(
+                l,
+                format!("\"{text}\" too big for this field, maximum {max}."),
+            ));
+        }
+        if v < min {
+            return Err(err(
+                l,
+                format!("\"{text}\" too small for this field, minimum {min}."),
+            ));
+        }
+        return Ok(v);
+    }
+    if t == Ty::Bool {
+        let (tn, fnm) = h.and_then(|f| f.tfs).unwrap_or(("True", "False"));
+        if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case(tn) {
+            return Ok(1);
+        }
+        if text.eq_ignore_ascii_case("false") || text.eq_ignore_ascii_case(fnm) {
+            return Ok(0);
+        }
+        return Err(err(l, format!("\"{text}\" is not a valid boolean.")));
+    }
+    if let Some(f) = h {
+        if let Some(strings) = f.strings {
+            if let Some((v, _)) = strings.iter().find(|(_, n)| n.eq_ignore_ascii_case(text)) {
+                return Ok(*v as i128);
+            }
+            return Err(err(
+                l,
+                format!(
+                    "\"{text}\" cannot be found among the possible values for {}.",
+                    f.abbrev
+                ),
+            ));
+        }
+    }
+    Err(err(l, format!("\"{text}\" is not a valid number.")))
+}
+
+pub(crate) fn parse_int(s: &str) -> Option<i128> {
+    let (neg, t) = match s.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if t.is_empty() {
+        return None;
+    }
+    let v: u64 = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()?
+    } else if let Some(b) = t.strip_prefix("0b").or_else(|| t.strip_prefix("0B")) {
+        u64::from_str_radix(b, 2).ok()?
+    } else if t.len() > 1 && t.starts_with('0') {
+        u64::from_str_radix(&t[1..], 8).ok()?
+    } else {
+        if !t.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()?
+    };
+    let v = v as i128;
+    Some(if neg { -v } else { v })
+}
+
+fn parse_float(s: &str) -> Option<f64> {
+    if let Some(v) = parse_int(s) {
+        return Some(v as f64);
+    }
+    let ok = s
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !ok {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+fn parse_v4(s: &str) -> Result<(u32, u32), String> {
+    let (addr, bits) = match s.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (s, None),
+    };
+    let a: std::net::Ipv4Addr = addr
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a valid hostname or IPv4 address."))?;
+    let mask = match bits {
+        None => u32::MAX,
+        Some(b) => {
+            let n: u32 = b
+                .parse()
+                .map_err(|_| format!("\"{s}\" is not a valid hostname or IPv4 address."))?;
+            if n > 32 {
+                return Err(format!(
+                    "Netmask bits in a CIDR IPv4 address should be <= 32, not {n}"
+                ));
+            }
+            if n == 0 {
+                0
+            } else {
+                u32::MAX << (32 - n)
+            }
+        }
+    };
+    Ok((u32::from(a), mask))
+}
+
+fn parse_v6(s: &str) -> Result<([u8; 16], u8), String> {
+    let (addr, bits) = match s.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (s, None),
+    };
+    let a: std::net::Ipv6Addr = addr
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a valid hostname or IPv6 address."))?;
+    let p = match bits {
+        None => 128,
+        Some(b) => {
+            let n: u32 = b
+                .parse()
+                .map_err(|_| format!("\"{s}\" is not a valid hostname or IPv6 address."))?;
+            if n > 128 {
+                return Err(format!(
+                    "Prefix in a CIDR IPv6 address should be <= 128, not {n}"
+                ));
+            }
+            n as u8
+        }
+    };
+    Ok((a.octets(), p))
+}
+
+/// A byte string: `aa:bb:cc`, `aa-bb`, `aa.bb`, `aabb.ccdd.eeff`, plain
+/// hex of even length, or a single byte `a`/`aa`.
+pub(crate) fn parse_bytes(s: &str) -> Option<Vec<u8>> {
+    let hex = |p: &str| -> Option<Vec<u8>> {
+        if p.is_empty() || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        if p.len() == 1 {
+            return u8::from_str_radix(p, 16).ok().map(|b| vec![b]);
+        }
+        if p.len() % 2 != 0 {
+            return None;
+        }
+        (0..p.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&p[i..i + 2], 16).ok())
+            .collect()
+    };
+    let sep = s.bytes().find(|c| matches!(c, b':' | b'-' | b'.'));
+    match sep {
+        None => hex(s),
+        Some(sep) => {
+            let parts: Vec<&str> = s.split(sep as char).collect();
+            if s.bytes()
+                .any(|c| matches!(c, b':' | b'-' | b'.') && c != sep)
+            {
+                return None;
+            }
+            // aabb.ccdd.eeff (Cisco MAC form)
+            if sep == b'.' && parts.len() == 3 && parts.iter().all(|p| p.len() == 4) {
+                return hex(&parts.concat());
+            }
+            let mut out = Vec::with_capacity(parts.len());
+            for p in parts {
+                if p.is_empty() || p.len() > 2 {
+                    return None;
+                }
+                out.extend(hex(p)?);
+            }
+            Some(out)
+        }
+    }
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// An absolute time in UTC: `2011-07-04 12:34:56[.frac]`, with `T` or a
+/// trailing `Z` allowed, or `Nov 12, 1999 08:55:44[.frac]`; nanoseconds
+/// since the epoch.
+fn parse_abs_time(s: &str) -> Option<i128> {
+    let s = s.trim().trim_end_matches('Z').trim_end_matches(" UTC");
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let (date, time) = if s.len() > 3 && s.as_bytes()[..3].iter().all(|c| c.is_ascii_alphabetic()) {
+        let m = MONTHS.iter().position(|m| s[..3].eq_ignore_ascii_case(m))? as i64 + 1;
+        let rest = s[3..].trim_start();
+        let (d, rest) = rest.split_once(',')?;
+        let rest = rest.trim_start();
+        let (y, t) = rest.split_once(' ').unwrap_or((rest, "00:00:00"));
+        (
+            (
+                y.trim().parse::<i64>().ok()?,
+                m,
+                d.trim().parse::<i64>().ok()?,
+            ),
+            t.trim(),
+        )
+    } else {
+        let (d, t) = s.split_once([' ', 'T']).unwrap_or((s, "00:00:00"));
+        let mut it = d.split('-');
+        let y = it.next()?.parse::<i64>().ok()?;
+        let m = it.next()?.parse::<i64>().ok()?;
+        let dd = it.next()?.parse::<i64>().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        ((y, m, dd), t.trim())
+    };
+    let (y, m, d) = date;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(0..=9999).contains(&y) {
+        return None;
+    }
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut it = hms.split(':');
+    let hh = it.next()?.parse::<i64>().ok()?;
+    let mm = it.next().unwrap_or("0").parse::<i64>().ok()?;
+    let ss = it.next().unwrap_or("0").parse::<i64>().ok()?;
+    if it.next().is_some() || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0 {
+        return None;
+    }
+    if frac.len() > 9 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut nanos: i128 = 0;
+    for (k, c) in frac.bytes().enumerate() {
+        nanos += (c - b'0') as i128 * 10i128.pow(8 - k as u32);
+    }
+    let secs = days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+    Some(secs as i128 * 1_000_000_000 + nanos)
+}
+
+// ---- dftest ----
+
+fn indent(depth: usize, s: &mut String) {
+    s.extend(std::iter::repeat_n(' ', 1 + 2 * depth));
+    let _ = write!(s, "{depth} ");
+}
+
+fn ranges_text(r: &[RangeSpec]) -> String {
+    let mut s = String::new();
+    for (i, x) in r.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        match x.end {
+            RangeEnd::Len(l) => {
+                let _ = write!(s, "{}:{}", x.start, l);
+            }
+            RangeEnd::End(e) => {
+                let _ = write!(s, "{}-{}", x.start, e);
+            }
+            RangeEnd::ToEnd => {
+                let _ = write!(s, "{}:", x.start);
+            }
+        }
+    }
+    s
+}
+
+pub(crate) fn const_text(c: &CVal, s: &mut String) {
+    match c {
+        CVal::Int(v) => {
+            let _ = write!(s, "{v}");
+        }
+        CVal::Float(v) => {
+            let _ = write!(s, "{v}");
+        }
+        CVal::V4(a, m) => {
+            let _ = write!(s, "{}", std::net::Ipv4Addr::from(*a));
+            if *m != u32::MAX {
+                let _ = write!(s, "/{}", m.count_ones());
+            }
+        }
+        CVal::V6(a, p) => {
+            let _ = write!(s, "{}", std::net::Ipv6Addr::from(*a));
+            if *p != 128 {
+                let _ = write!(s, "/{p}");
+            }
+        }
+        CVal::Bytes(b) => {
+            for (i, x) in b.iter().enumerate() {
+                if i > 0 {
+                    s.push(':');
+                }
+                let _ = write!(s, "{x:02x}");
+            }
+        }
+        CVal::Str(b) => {
+            let _ = write!(s, "{:?}", String::from_utf8_lossy(b));
+        }
+        CVal::Time(ns) => {
+            let neg = *ns < 0;
+            let a = ns.unsigned_abs();
+            let _ = write!(
+                s,
+                "{}{}.{:09}",
+                if neg { "-" } else { "" },
+                a / 1_000_000_000,
+                a % 1_000_000_000
+            );
+        }
+    }
+}
+
+fn dump_expr(x: &Expr, depth: usize, s: &mut String) {
+    indent(depth, s);
+    match x {
+        Expr::Field(f, layer) => {
+            let _ = write!(s, "FIELD({}", f.abbrev);
+            if let Some(l) = layer {
+                let _ = write!(s, "#[{}]", ranges_text(l));
+            }
+            let _ = writeln!(s, " <{}>)", f.ftype.wireshark_name());
+        }
+        Expr::Ref(f) => {
+            let _ = writeln!(
+                s,
+                "REFERENCE(${{{}}} <{}>)",
+                f.abbrev,
+                f.ftype.wireshark_name()
+            );
+        }
+        Expr::Const(c) => {
+            s.push_str("FVALUE(");
+            const_text(&c.v, s);
+            let _ = writeln!(s, " <{}>)", c.ft);
+        }
+        Expr::Slice(inner, r) => {
+            let _ = writeln!(s, "SLICE[{}]:", ranges_text(r));
+            dump_expr(inner, depth + 1, s);
+        }
+        Expr::Func(f, args) => {
+            let _ = writeln!(s, "FUNCTION({}):", f.name());
+            for a in args {
+                dump_expr(a, depth + 1, s);
+            }
+        }
+        Expr::Arith(op, a, b) => {
+            let _ = writeln!(s, "{}:", op.name());
+            dump_expr(a, depth + 1, s);
+            dump_expr(b, depth + 1, s);
+        }
+        Expr::Neg(a) => {
+            s.push_str("OP_UNARY_MINUS:\n");
+            dump_expr(a, depth + 1, s);
+        }
+    }
+}
+
+/// Writes the compiled tree the way Wireshark's dftest shows its syntax tree.
+pub(crate) fn dump(t: &Test, depth: usize, s: &mut String) {
+    indent(depth, s);
+    match t {
+        Test::Exists(f, layer) => {
+            let _ = write!(s, "FIELD({}", f.abbrev);
+            if let Some(l) = layer {
+                let _ = write!(s, "#[{}]", ranges_text(l));
+            }
+            let _ = writeln!(s, " <{}>)", f.ftype.wireshark_name());
+        }
+        Test::Not(a) => {
+            s.push_str("TEST_NOT:\n");
+            dump(a, depth + 1, s);
+        }
+        Test::And(a, b) | Test::Or(a, b) | Test::Xor(a, b) => {
+            s.push_str(match t {
+                Test::And(..) => "TEST_AND:\n",
+                Test::Or(..) => "TEST_OR:\n",
+                _ => "TEST_XOR:\n",
+            });
+            dump(a, depth + 1, s);
+            dump(b, depth + 1, s);
+        }
+        Test::Cmp(op, a, b) => {
+            let _ = writeln!(s, "{}:", op.test_name());
+            dump_expr(a, depth + 1, s);
+            dump_expr(b, depth + 1, s);
+        }
+        Test::Contains(a, b) => {
+            s.push_str("TEST_CONTAINS:\n");
+            dump_expr(a, depth + 1, s);
+            dump_expr(b, depth + 1, s);
+        }
+        Test::Matches(a, _, pat) => {
+            s.push_str("TEST_MATCHES:\n");
+            dump_expr(a, depth + 1, s);
+            indent(depth + 1, s);
+            let _ = writeln!(s, "PCRE({pat})");
+        }
+        Test::In(a, set) => {
+            s.push_str("TEST_IN:\n");
+            dump_expr(a, depth + 1, s);
+            indent(depth + 1, s);
+            s.push_str("SET(");
+            let n = s.len();
+            for (i, (lo, hi)) in set.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                set_item(lo, s);
+                if let Some(hi) = hi {
+                    s.push_str("..");
+                    set_item(hi, s);
+                }
+            }
+            let _ = n;
+            s.push_str(")\n");
+        }
+        Test::Truthy(x) => {
+            s.push_str("TEST_NONZERO:\n");
+            dump_expr(x, depth + 1, s);
+        }
+    }
+}
+
+fn set_item(x: &Expr, s: &mut String) {
+    match x {
+        Expr::Const(c) => {
+            const_text(&c.v, s);
+            let _ = write!(s, " <{}>", c.ft);
+        }
+        Expr::Field(f, _) | Expr::Ref(f) => s.push_str(f.abbrev),
+        _ => s.push_str("<expr>"),
+    }
+}
