@@ -175,17 +175,19 @@ enum Typed {
 }
 
 struct Ck<'a> {
+    src: &'a str,
     r: &'a dyn Resolver,
     fields: &'a mut Vec<FieldRef>,
 }
 
 /// Type-checks a syntax tree into a compiled test.
 pub(crate) fn check(
+    src: &str,
     n: &Node,
     r: &dyn Resolver,
     fields: &mut Vec<FieldRef>,
 ) -> Result<Test, FilterError> {
-    let mut ck = Ck { r, fields };
+    let mut ck = Ck { src, r, fields };
     ck.test(n)
 }
 
@@ -253,13 +255,23 @@ impl Ck<'_> {
         }
     }
 
-    fn field_name(x: &Expr, e: &Ent) -> String {
+    fn field_name(&self, x: &Expr, e: &Ent) -> String {
         match x {
-            Expr::Field(f, _) | Expr::Ref(f) => f.abbrev.to_string(),
-            _ => match &e.kind {
-                EntKind::Func(n, _) => format!("{n}()"),
-                _ => "expression".to_string(),
-            },
+            Expr::Field(f, None) | Expr::Ref(f) => f.abbrev.to_string(),
+            _ => self
+                .src
+                .get(e.pos..e.pos + e.len)
+                .unwrap_or("expression")
+                .to_string(),
+        }
+    }
+
+    /// The Wireshark type name of an operand: the field's own type for a
+    /// field, else the class of the value.
+    fn tname(x: &Expr, t: Ty) -> &'static str {
+        match x {
+            Expr::Field(f, _) | Expr::Ref(f) => f.ftype.wireshark_name(),
+            _ => t.ws_name(),
         }
     }
 
@@ -307,8 +319,8 @@ impl Ck<'_> {
                         inner,
                         format!(
                             "{} (type={}) cannot be sliced.",
-                            Self::field_name(&x, inner),
-                            t.ws_name()
+                            self.field_name(&x, inner),
+                            Self::tname(&x, t)
                         ),
                     ));
                 }
@@ -323,8 +335,8 @@ impl Ck<'_> {
                             inner,
                             format!(
                                 "{} (type={}) does not support arithmetic.",
-                                Self::field_name(&x, inner),
-                                t.ws_name()
+                                self.field_name(&x, inner),
+                                Self::tname(&x, t)
                             ),
                         ));
                     }
@@ -364,8 +376,8 @@ impl Ck<'_> {
                                 e,
                                 format!(
                                     "{} and {} are not of compatible types.",
-                                    Self::field_name(&x, a),
-                                    Self::field_name(&y, b)
+                                    self.field_name(&x, a),
+                                    self.field_name(&y, b)
                                 ),
                             ));
                         }
@@ -397,8 +409,8 @@ impl Ck<'_> {
                 e,
                 format!(
                     "{} (type={}) does not support arithmetic.",
-                    Self::field_name(x, e),
-                    t.ws_name()
+                    self.field_name(x, e),
+                    Self::tname(x, t)
                 ),
             ))
         }
@@ -479,8 +491,8 @@ impl Ck<'_> {
                                 a0,
                                 format!(
                                     "{} (type={}) is not a string: only string fields can be used with {name}().",
-                                    Self::field_name(&x, a0),
-                                    t.ws_name()
+                                    self.field_name(&x, a0),
+                                    Self::tname(&x, t)
                                 ),
                             ));
                         }
@@ -498,8 +510,8 @@ impl Ck<'_> {
                                 a0,
                                 format!(
                                     "{} (type={}) is not a number.",
-                                    Self::field_name(&x, a0),
-                                    t.ws_name()
+                                    self.field_name(&x, a0),
+                                    Self::tname(&x, t)
                                 ),
                             ));
                         }
@@ -530,8 +542,8 @@ impl Ck<'_> {
                                     a,
                                     format!(
                                         "{} (type={}) is not a number.",
-                                        Self::field_name(&x, a),
-                                        ty.ws_name()
+                                        self.field_name(&x, a),
+                                        Self::tname(&x, ty)
                                     ),
                                 ));
                             }
@@ -565,8 +577,8 @@ impl Ck<'_> {
                     e,
                     format!(
                         "{} (type={}) cannot participate in '{opname}' comparison.",
-                        Self::field_name(x, e),
-                        t.ws_name()
+                        self.field_name(x, e),
+                        Self::tname(x, t)
                     ),
                 ));
             }
@@ -582,8 +594,8 @@ impl Ck<'_> {
                         (b.pos + b.len).saturating_sub(a.pos),
                         format!(
                             "{} and {} are not of compatible types.",
-                            Self::field_name(&x, a),
-                            Self::field_name(&y, b)
+                            self.field_name(&x, a),
+                            self.field_name(&y, b)
                         ),
                     ));
                 }
@@ -600,7 +612,11 @@ impl Ck<'_> {
                 Ok((Expr::Const(c), y, t))
             }
             (Typed::Lit(l), Typed::Lit(m)) => Err(match (&l.kind, &m.kind) {
-                (EntKind::Word(w), _) => neither(&l, w),
+                (EntKind::Word(w), _)
+                    if !w.starts_with(|c: char| c.is_ascii_digit() || c == ':') =>
+                {
+                    neither(&l, w)
+                }
                 (_, EntKind::Word(w)) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
                     neither(&m, w)
                 }
@@ -629,8 +645,8 @@ impl Ck<'_> {
                 a,
                 format!(
                     "{} (type={}) cannot participate in 'contains' comparison.",
-                    Self::field_name(&x, a),
-                    t.ws_name()
+                    self.field_name(&x, a),
+                    Self::tname(&x, t)
                 ),
             ));
         }
@@ -649,8 +665,8 @@ impl Ck<'_> {
                         b,
                         format!(
                             "{} and {} are not of compatible types.",
-                            Self::field_name(&x, a),
-                            Self::field_name(&y, b)
+                            self.field_name(&x, a),
+                            self.field_name(&y, b)
                         ),
                     ));
                 }
@@ -675,8 +691,8 @@ impl Ck<'_> {
                 a,
                 format!(
                     "{} (type={}) cannot participate in 'matches' comparison.",
-                    Self::field_name(&x, a),
-                    t.ws_name()
+                    self.field_name(&x, a),
+                    Self::tname(&x, t)
                 ),
             ));
         }
@@ -708,6 +724,7 @@ impl Ck<'_> {
                     .rfind(|l| !l.trim().is_empty())
                     .unwrap_or("")
                     .trim();
+                let last = last.strip_prefix("error: ").unwrap_or(last);
                 err(
                     b,
                     format!("\"{pat}\" is not a valid regular expression: {last}"),
@@ -731,8 +748,8 @@ impl Ck<'_> {
                 a,
                 format!(
                     "{} (type={}) cannot participate in 'in' comparison.",
-                    Self::field_name(&x, a),
-                    t.ws_name()
+                    self.field_name(&x, a),
+                    Self::tname(&x, t)
                 ),
             ));
         }
@@ -755,7 +772,7 @@ impl Ck<'_> {
                 if !compatible(t, t2) {
                     return Err(err(
                         e,
-                        format!("{} is not of a compatible type.", Self::field_name(&y, e)),
+                        format!("{} is not of a compatible type.", self.field_name(&y, e)),
                     ));
                 }
                 Ok(y)

@@ -121,7 +121,7 @@ pub fn compile_with(expr: &str, r: &dyn Resolver) -> Result<Filter, FilterError>
     let ast = parse::parse(expr, &toks)?;
     let mut fields = Vec::new();
     let root = match ast {
-        Some(n) => Some(check::check(&n, r, &mut fields)?),
+        Some(n) => Some(check::check(expr, &n, r, &mut fields)?),
         None => None,
     };
     Ok(Filter {
