@@ -120,7 +120,12 @@ pub fn parse(src: &str, toks: &[Token]) -> Result<Option<Node>, FilterError> {
     if toks.is_empty() {
         return Ok(None);
     }
-    let mut p = Parser { src, toks, i: 0 };
+    let mut p = Parser {
+        src,
+        toks,
+        i: 0,
+        depth: 0,
+    };
     let n = p.expr()?;
     if p.i < toks.len() {
         return Err(p.unexpected());
@@ -128,10 +133,28 @@ pub fn parse(src: &str, toks: &[Token]) -> Result<Option<Node>, FilterError> {
     Ok(Some(n))
 }
 
+/// How deeply expressions may nest (parentheses, `not`, unary minus,
+/// braces, arithmetic chains, slices, function calls), so that no input can
+/// exhaust the stack of the recursive stages.
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'s> {
     src: &'s str,
     toks: &'s [Token],
     i: usize,
+    depth: usize,
+}
+
+/// Joins terms of an associative operator into a balanced tree, so long
+/// `a or b or c …` chains stay shallow.
+fn balanced(mut v: Vec<Node>, mk: fn(Box<Node>, Box<Node>) -> Node) -> Option<Node> {
+    if v.len() <= 1 {
+        return v.pop();
+    }
+    let right = v.split_off(v.len() / 2);
+    let l = balanced(v, mk)?;
+    let r = balanced(right, mk)?;
+    Some(mk(Box::new(l), Box::new(r)))
 }
 
 impl Parser<'_> {
@@ -149,6 +172,23 @@ impl Parser<'_> {
             self.i += 1;
         }
         t
+    }
+
+    fn descend(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let (pos, len) = self
+                .toks
+                .get(self.i)
+                .map(|t| (t.pos, t.len))
+                .unwrap_or((self.src.len(), 0));
+            return Err(FilterError::new(
+                pos,
+                len,
+                format!("Filter expression is nested too deeply (more than {MAX_DEPTH} levels)."),
+            ));
+        }
+        Ok(())
     }
 
     fn unexpected(&self) -> FilterError {
@@ -175,39 +215,38 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Result<Node, FilterError> {
-        let mut l = self.xor()?;
+        let mut v = vec![self.xor()?];
         while self.peek() == Some(&Tok::Or) {
             self.i += 1;
-            let r = self.xor()?;
-            l = Node::Or(Box::new(l), Box::new(r));
+            v.push(self.xor()?);
         }
-        Ok(l)
+        balanced(v, Node::Or).ok_or_else(|| self.unexpected())
     }
 
     fn xor(&mut self) -> Result<Node, FilterError> {
-        let mut l = self.and()?;
+        let mut v = vec![self.and()?];
         while self.peek() == Some(&Tok::Xor) {
             self.i += 1;
-            let r = self.and()?;
-            l = Node::Xor(Box::new(l), Box::new(r));
+            v.push(self.and()?);
         }
-        Ok(l)
+        balanced(v, Node::Xor).ok_or_else(|| self.unexpected())
     }
 
     fn and(&mut self) -> Result<Node, FilterError> {
-        let mut l = self.not()?;
+        let mut v = vec![self.not()?];
         while self.peek() == Some(&Tok::And) {
             self.i += 1;
-            let r = self.not()?;
-            l = Node::And(Box::new(l), Box::new(r));
+            v.push(self.not()?);
         }
-        Ok(l)
+        balanced(v, Node::And).ok_or_else(|| self.unexpected())
     }
 
     fn not(&mut self) -> Result<Node, FilterError> {
         if self.peek() == Some(&Tok::Not) {
             self.i += 1;
+            self.descend()?;
             let n = self.not()?;
+            self.depth -= 1;
             return Ok(Node::Not(Box::new(n)));
         }
         self.relation()
@@ -216,8 +255,10 @@ impl Parser<'_> {
     fn relation(&mut self) -> Result<Node, FilterError> {
         if self.peek() == Some(&Tok::LParen) {
             self.i += 1;
+            self.descend()?;
             let n = self.expr()?;
             self.expect(&Tok::RParen)?;
+            self.depth -= 1;
             return Ok(n);
         }
         let lhs = self.arith()?;
@@ -233,15 +274,14 @@ impl Parser<'_> {
                     self.i += 1;
                     items.push(self.arith()?);
                 }
-                let mut node: Option<Node> = None;
-                for (k, (op, p, l)) in ops.into_iter().enumerate() {
-                    let c = Node::Cmp(op, items[k].clone(), items[k + 1].clone(), p, l);
-                    node = Some(match node {
-                        None => c,
-                        Some(prev) => Node::And(Box::new(prev), Box::new(c)),
-                    });
-                }
-                node.ok_or_else(|| self.unexpected())
+                let cmps = ops
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (op, p, l))| {
+                        Node::Cmp(op, items[k].clone(), items[k + 1].clone(), p, l)
+                    })
+                    .collect();
+                balanced(cmps, Node::And).ok_or_else(|| self.unexpected())
             }
             Some(Tok::Contains) | Some(Tok::Matches) if is_entity => {
                 let t = self.toks[self.i].clone();
@@ -324,23 +364,31 @@ impl Parser<'_> {
 
     fn arith(&mut self) -> Result<Ent, FilterError> {
         let mut l = self.additive()?;
+        let d = self.depth;
         while self.peek() == Some(&Tok::BitAnd) {
             self.i += 1;
+            self.descend()?;
             let r = self.additive()?;
             l = Self::binary(l, ArOp::BitAnd, r);
         }
+        self.depth = d;
         Ok(l)
     }
 
     fn additive(&mut self) -> Result<Ent, FilterError> {
         let mut l = self.multiplicative()?;
+        let d = self.depth;
         loop {
             let op = match self.peek() {
                 Some(Tok::Plus) => ArOp::Add,
                 Some(Tok::Minus) => ArOp::Sub,
-                _ => return Ok(l),
+                _ => {
+                    self.depth = d;
+                    return Ok(l);
+                }
             };
             self.i += 1;
+            self.descend()?;
             let r = self.multiplicative()?;
             l = Self::binary(l, op, r);
         }
@@ -348,20 +396,35 @@ impl Parser<'_> {
 
     fn multiplicative(&mut self) -> Result<Ent, FilterError> {
         let mut l = self.unary()?;
+        let d = self.depth;
         loop {
             let op = match self.peek() {
                 Some(Tok::Star) => ArOp::Mul,
                 Some(Tok::Slash) => ArOp::Div,
                 Some(Tok::Percent) => ArOp::Mod,
-                _ => return Ok(l),
+                _ => {
+                    self.depth = d;
+                    return Ok(l);
+                }
             };
             self.i += 1;
+            self.descend()?;
             let r = self.unary()?;
             l = Self::binary(l, op, r);
         }
     }
 
     fn unary(&mut self) -> Result<Ent, FilterError> {
+        let d = self.depth;
+        if matches!(self.peek(), Some(Tok::Minus | Tok::Plus | Tok::LBrace)) {
+            self.descend()?;
+        }
+        let r = self.unary_inner();
+        self.depth = d;
+        r
+    }
+
+    fn unary_inner(&mut self) -> Result<Ent, FilterError> {
         match self.peek() {
             Some(Tok::Minus) => {
                 let pos = self.toks[self.i].pos;
@@ -414,6 +477,14 @@ impl Parser<'_> {
     }
 
     fn entity(&mut self) -> Result<Ent, FilterError> {
+        let d = self.depth;
+        self.descend()?;
+        let r = self.entity_inner();
+        self.depth = d;
+        r
+    }
+
+    fn entity_inner(&mut self) -> Result<Ent, FilterError> {
         let Some(t) = self.toks.get(self.i).cloned() else {
             return Err(self.unexpected());
         };
@@ -528,6 +599,7 @@ impl Parser<'_> {
         };
         while self.peek() == Some(&Tok::LBracket) {
             self.i += 1;
+            self.descend()?;
             let r = self.ranges()?;
             let end = self.toks[self.i - 1].pos + 1;
             let pos = e.pos;
@@ -713,6 +785,37 @@ mod tests {
         );
         assert!(parse_range("x", 0, 1).is_err());
         assert!(parse_range("1:0", 0, 3).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for s in [
+            "(".repeat(5000) + "tcp" + &")".repeat(5000),
+            "!".repeat(5000) + "tcp",
+            "-".repeat(5000) + "a == 1",
+            "{".repeat(5000) + "a" + &"}".repeat(5000) + " == 1",
+            "a".to_string() + &"[0]".repeat(5000),
+            "a".to_string() + &" + 1".repeat(5000) + " == 1",
+            "len(".repeat(5000) + "a" + &")".repeat(5000),
+        ] {
+            let e = parse(&s, &lex(&s).unwrap()).unwrap_err();
+            assert!(
+                e.msg.starts_with("Filter expression is nested too deeply"),
+                "{}",
+                e.msg
+            );
+        }
+        // Long flat chains are fine: they become balanced trees.
+        let s = vec!["tcp"; 20000].join(" or ");
+        let mut n = parse(&s, &lex(&s).unwrap()).unwrap().unwrap();
+        let mut depth = 0;
+        while let Node::Or(a, _) = n {
+            n = *a;
+            depth += 1;
+        }
+        assert!(depth <= 15, "{depth}");
+        let s = vec!["a"; 60].join(" + ") + " == 1";
+        assert!(parse(&s, &lex(&s).unwrap()).is_ok());
     }
 
     #[test]

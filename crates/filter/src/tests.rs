@@ -1064,3 +1064,30 @@ fn random_well_formed_filters_compile_and_evaluate() {
     // The generator and packets are varied enough that some filters pass.
     assert!(hits > 100, "only {hits} matches");
 }
+
+#[test]
+fn nesting_at_the_limit_compiles_and_evaluates() {
+    let d = crate::parse::MAX_DEPTH - 2;
+    let (p, fr) = http_packet();
+    for (s, want) in [
+        ("(".repeat(d) + "tcp" + &")".repeat(d), true),
+        ("!".repeat(d) + "tcp", true),
+        ("-".repeat(d) + "ip.ttl == 64", true),
+        ("{".repeat(d) + "ip.ttl" + &"}".repeat(d) + " == 64", true),
+        (
+            "frame".to_string() + &"[0:]".repeat(d - 1) + " contains \"GET\"",
+            true,
+        ),
+        ("ip.ttl".to_string() + &" + 1".repeat(d - 1) + " > 64", true),
+        (
+            "lower(".repeat(d - 1) + "http.host" + &")".repeat(d - 1) + " == \"example.com\"",
+            true,
+        ),
+        (vec!["udp"; 5000].join(" or ") + " or tcp", true),
+        (vec!["tcp"; 5000].join(" && ") + " && udp", false),
+    ] {
+        let f = compile_with(&s, &Fields).unwrap_or_else(|e| panic!("{}", e.render(&s)));
+        assert_eq!(f.matches(&p, &fr), want, "{}", &s[..s.len().min(60)]);
+        let _ = f.dftest();
+    }
+}
