@@ -71,10 +71,6 @@ impl Ty {
         }
     }
 
-    fn numeric(self) -> bool {
-        matches!(self, Ty::Int | Ty::Bool | Ty::Float | Ty::RelTime)
-    }
-
     fn bytes_like(self) -> bool {
         matches!(self, Ty::Proto | Ty::Bytes | Ty::Ether | Ty::Str)
     }
@@ -83,7 +79,7 @@ impl Ty {
 fn compatible(a: Ty, b: Ty) -> bool {
     use Ty::*;
     match (a, b) {
-        (Int | Bool, Int | Bool) => true,
+        (Int, Int) | (Bool, Bool) => true,
         (Float, Float) => true,
         (Int, Float) | (Float, Int) => true,
         (Bytes | Ether | Proto, Bytes | Ether | Proto) => true,
@@ -158,7 +154,6 @@ pub(crate) enum Test {
     Not(Box<Test>),
     And(Box<Test>, Box<Test>),
     Or(Box<Test>, Box<Test>),
-    Xor(Box<Test>, Box<Test>),
     Cmp(CmpOp, Expr, Expr),
     Contains(Expr, Expr),
     Matches(Expr, Box<Regex>, String),
@@ -195,26 +190,95 @@ fn err(e: &Ent, msg: impl Into<String>) -> FilterError {
     FilterError::new(e.pos, e.len, msg)
 }
 
-fn neither(e: &Ent, name: &str) -> FilterError {
-    err(
-        e,
-        format!("\"{name}\" is neither a field nor a protocol name."),
-    )
+/// Wireshark's descriptive name of a field type (`ftype_pretty_name`).
+fn pretty(ft: FieldType) -> &'static str {
+    match ft {
+        FieldType::Protocol => "Protocol",
+        FieldType::None => "Label",
+        FieldType::Bool => "Boolean",
+        FieldType::U8 => "Unsigned integer (1 byte)",
+        FieldType::U16 => "Unsigned integer (2 bytes)",
+        FieldType::U24 => "Unsigned integer (3 bytes)",
+        FieldType::U32 => "Unsigned integer (4 bytes)",
+        FieldType::U64 => "Unsigned integer (8 bytes)",
+        FieldType::I8 => "Signed integer (1 byte)",
+        FieldType::I16 => "Signed integer (2 bytes)",
+        FieldType::I32 => "Signed integer (4 bytes)",
+        FieldType::I64 => "Signed integer (8 bytes)",
+        FieldType::FrameNum => "Frame number",
+        FieldType::Float => "Floating point (single-precision)",
+        FieldType::Double => "Floating point (double-precision)",
+        FieldType::AbsTime => "Date and time",
+        FieldType::RelTime => "Time offset",
+        FieldType::Ether => "Ethernet or other MAC address",
+        FieldType::Ipv4 => "IPv4 address",
+        FieldType::Ipv6 => "IPv6 address",
+        FieldType::Bytes => "Byte sequence",
+        FieldType::String => "Character string",
+        _ => "Unknown",
+    }
 }
 
-fn lit_display(e: &Ent) -> String {
-    match &e.kind {
-        EntKind::Word(w) => w.clone(),
-        EntKind::Str(s) => String::from_utf8_lossy(s).into_owned(),
-        EntKind::Char(c) => char::from_u32(*c)
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        EntKind::Neg(inner) => format!("-{}", lit_display(inner)),
-        _ => String::new(),
+impl Ty {
+    fn pretty(self) -> &'static str {
+        match self {
+            Ty::Proto => "Protocol",
+            Ty::None => "Label",
+            Ty::Bool => "Boolean",
+            Ty::Int => "Signed integer (8 bytes)",
+            Ty::Float => "Floating point (double-precision)",
+            Ty::RelTime => "Time offset",
+            Ty::AbsTime => "Date and time",
+            Ty::Ether => "Ethernet or other MAC address",
+            Ty::V4 => "IPv4 address",
+            Ty::V6 => "IPv6 address",
+            Ty::Bytes => "Byte sequence",
+            Ty::Str => "Character string",
+        }
+    }
+}
+
+fn is_unsigned(h: Option<FieldRef>) -> bool {
+    h.is_some_and(|f| {
+        matches!(
+            f.ftype,
+            FieldType::U8
+                | FieldType::U16
+                | FieldType::U24
+                | FieldType::U32
+                | FieldType::U64
+                | FieldType::FrameNum
+        )
+    })
+}
+
+fn sym(op: ArOp) -> &'static str {
+    match op {
+        ArOp::Add => "+",
+        ArOp::Sub => "-",
+        ArOp::Mul => "*",
+        ArOp::Div => "/",
+        ArOp::Mod => "%",
+        ArOp::BitAnd => "&",
     }
 }
 
 impl Ck<'_> {
+    /// The filter text of a syntax node, as written.
+    fn text(&self, e: &Ent) -> String {
+        self.src.get(e.pos..e.pos + e.len).unwrap_or("").to_string()
+    }
+
+    fn neither(&self, e: &Ent) -> FilterError {
+        let name = match &e.kind {
+            EntKind::Word(w) => w.clone(),
+            EntKind::Layered(w, _) => w.clone(),
+            EntKind::Str(s) => format!("\"{}\"", String::from_utf8_lossy(s)),
+            _ => self.text(e),
+        };
+        err(e, format!("{name} is neither a field nor a protocol name."))
+    }
+
     fn resolve(&mut self, name: &str) -> Option<FieldRef> {
         let f = self.r.field(name)?;
         if !self.fields.iter().any(|g| std::ptr::eq(*g, f)) {
@@ -223,16 +287,43 @@ impl Ck<'_> {
         Some(f)
     }
 
+    fn name_of(&self, x: &Expr, e: &Ent) -> String {
+        match x {
+            Expr::Field(f, None) | Expr::Ref(f) => f.abbrev.to_string(),
+            _ => self.text(e),
+        }
+    }
+
+    /// Descriptive type of an operand: the field's own type for a field.
+    fn ptype(x: &Expr, t: Ty) -> &'static str {
+        match x {
+            Expr::Field(f, _) | Expr::Ref(f) => pretty(f.ftype),
+            _ => t.pretty(),
+        }
+    }
+
+    /// `FT_…` name of an operand.
+    fn ftname(x: &Expr, t: Ty) -> &'static str {
+        match x {
+            Expr::Field(f, _) | Expr::Ref(f) => f.ftype.wireshark_name(),
+            _ => t.ws_name(),
+        }
+    }
+
     fn test(&mut self, n: &Node) -> Result<Test, FilterError> {
         Ok(match n {
             Node::And(a, b) => Test::And(Box::new(self.test(a)?), Box::new(self.test(b)?)),
             Node::Or(a, b) => Test::Or(Box::new(self.test(a)?), Box::new(self.test(b)?)),
-            Node::Xor(a, b) => Test::Xor(Box::new(self.test(a)?), Box::new(self.test(b)?)),
             Node::Not(a) => Test::Not(Box::new(self.test(a)?)),
             Node::Test(e) => self.exists(e)?,
-            Node::Cmp(op, a, b, ..) => self.cmp(*op, a, b)?,
-            Node::Contains(a, b, p, l) => self.contains(a, b, *p, *l)?,
-            Node::Matches(a, b, p, l) => self.matches(a, b, *p, *l)?,
+            Node::Cmp(op, a, b, p, l) => {
+                let opname = self.src.get(*p..*p + *l).unwrap_or(op.symbol()).to_string();
+                let (x, t, h) = self.lhs(a, &opname, true)?;
+                let y = self.rhs(&x, t, h, a, b, &opname)?;
+                Test::Cmp(*op, x, y)
+            }
+            Node::Contains(a, b, ..) => self.contains(a, b)?,
+            Node::Matches(a, b, ..) => self.matches(a, b)?,
             Node::In(a, set) => self.member(a, set)?,
         })
     }
@@ -241,13 +332,18 @@ impl Ck<'_> {
         match &e.kind {
             EntKind::Word(w) => match self.resolve(w) {
                 Some(f) => Ok(Test::Exists(f, None)),
-                None => Err(neither(e, w)),
+                None => Err(self.neither(e)),
             },
             EntKind::Layered(w, l) => match self.resolve(w) {
                 Some(f) => Ok(Test::Exists(f, Some(l.clone()))),
-                None => Err(neither(e, w)),
+                None => Err(self.neither(e)),
             },
-            EntKind::Str(_) | EntKind::Char(_) => Err(neither(e, &lit_display(e))),
+            EntKind::Str(_) | EntKind::Char(_) => Err(self.neither(e)),
+            EntKind::Func(name, _) => Err(FilterError::new(
+                e.pos,
+                name.len(),
+                "You cannot test whether a function is present.",
+            )),
             _ => match self.infer(e)? {
                 Typed::Known(x, ..) => Ok(Test::Truthy(x)),
                 Typed::Lit(l) => Err(err(&l, "Constant expression is invalid.")),
@@ -255,23 +351,78 @@ impl Ck<'_> {
         }
     }
 
-    fn field_name(&self, x: &Expr, e: &Ent) -> String {
-        match x {
-            Expr::Field(f, None) | Expr::Ref(f) => f.abbrev.to_string(),
-            _ => self
-                .src
-                .get(e.pos..e.pos + e.len)
-                .unwrap_or("expression")
-                .to_string(),
+    /// The left side of a relation: a field, function, slice or arithmetic.
+    fn lhs(
+        &mut self,
+        a: &Ent,
+        opname: &str,
+        quoted: bool,
+    ) -> Result<(Expr, Ty, Option<FieldRef>), FilterError> {
+        match self.infer(a)? {
+            Typed::Known(x, t, h) => {
+                if t == Ty::None {
+                    return Err(err(
+                        a,
+                        format!(
+                            "{} (type={}) cannot participate in {opname} comparison.",
+                            self.name_of(&x, a),
+                            Self::ptype(&x, t)
+                        ),
+                    ));
+                }
+                Ok((x, t, h))
+            }
+            Typed::Lit(l) => {
+                Err(err(
+                    &l,
+                    if quoted {
+                        format!("Left side of \"{opname}\" expression must be a field or function, not {}.", self.text(&l))
+                    } else {
+                        format!(
+                            "Left side of {opname} expression must be a field or function, not {}.",
+                            self.text(&l)
+                        )
+                    },
+                ))
+            }
         }
     }
 
-    /// The Wireshark type name of an operand: the field's own type for a
-    /// field, else the class of the value.
-    fn tname(x: &Expr, t: Ty) -> &'static str {
-        match x {
-            Expr::Field(f, _) | Expr::Ref(f) => f.ftype.wireshark_name(),
-            _ => t.ws_name(),
+    /// The right side of a comparison with a left side of type `t`.
+    fn rhs(
+        &mut self,
+        x: &Expr,
+        t: Ty,
+        h: Option<FieldRef>,
+        a: &Ent,
+        b: &Ent,
+        opname: &str,
+    ) -> Result<Expr, FilterError> {
+        match self.infer(b)? {
+            Typed::Lit(l) => Ok(Expr::Const(self.literal(&l, t, h)?)),
+            Typed::Known(y, t2, _) => {
+                if t2 == Ty::None {
+                    return Err(err(
+                        b,
+                        format!(
+                            "{} (type={}) cannot participate in {opname} comparison.",
+                            self.name_of(&y, b),
+                            Self::ptype(&y, t2)
+                        ),
+                    ));
+                }
+                if !compatible(t, t2) {
+                    return Err(err(
+                        b,
+                        format!(
+                            "{} and {} are not of compatible types.",
+                            self.name_of(x, a),
+                            self.name_of(&y, b)
+                        ),
+                    ));
+                }
+                Ok(y)
+            }
         }
     }
 
@@ -284,26 +435,21 @@ impl Ck<'_> {
             EntKind::Str(_) | EntKind::Char(_) => Typed::Lit(e.clone()),
             EntKind::Layered(w, l) => match self.resolve(w) {
                 Some(f) => Typed::Known(Expr::Field(f, Some(l.clone())), Ty::of(f.ftype), Some(f)),
-                None => return Err(neither(e, w)),
+                None => return Err(self.neither(e)),
             },
             EntKind::Ref(w) => match self.resolve(w) {
                 Some(f) => Typed::Known(Expr::Ref(f), Ty::of(f.ftype), Some(f)),
-                None => {
-                    return Err(err(
-                        e,
-                        format!("\"{w}\" is not a valid protocol or protocol field."),
-                    ))
-                }
+                None => return Err(err(e, format!("macro '{w}' does not exist"))),
             },
             EntKind::Slice(inner, r) => {
                 let (x, t) = match self.infer(inner)? {
                     Typed::Known(x, t, _) => (x, t),
                     Typed::Lit(l) => {
                         return Err(match &l.kind {
-                            EntKind::Word(w) => neither(&l, w),
+                            EntKind::Word(_) => self.neither(&l),
                             _ => err(
                                 &l,
-                                format!("Range is not supported for entity {}", lit_display(&l)),
+                                format!("Range is not supported for entity {}", self.text(&l)),
                             ),
                         })
                     }
@@ -319,8 +465,8 @@ impl Ck<'_> {
                         inner,
                         format!(
                             "{} (type={}) cannot be sliced.",
-                            self.field_name(&x, inner),
-                            Self::tname(&x, t)
+                            self.name_of(&x, inner),
+                            Self::ptype(&x, t)
                         ),
                     ));
                 }
@@ -330,15 +476,8 @@ impl Ck<'_> {
             EntKind::Neg(inner) => match self.infer(inner)? {
                 Typed::Lit(_) => Typed::Lit(e.clone()),
                 Typed::Known(x, t, _) => {
-                    if !t.numeric() {
-                        return Err(err(
-                            inner,
-                            format!(
-                                "{} (type={}) does not support arithmetic.",
-                                self.field_name(&x, inner),
-                                Self::tname(&x, t)
-                            ),
-                        ));
+                    if !matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::RelTime) {
+                        return Err(err(inner, format!("{} cannot -.", Self::ftname(&x, t))));
                     }
                     let t = if t == Ty::Bool { Ty::Int } else { t };
                     Typed::Known(Expr::Neg(Box::new(x)), t, None)
@@ -351,7 +490,7 @@ impl Ck<'_> {
                     (Typed::Lit(l), Typed::Lit(_)) => {
                         return Err(match &l.kind {
                             EntKind::Word(w) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
-                                neither(&l, w)
+                                self.neither(&l)
                             }
                             _ => err(e, "Constant expression is invalid."),
                         })
@@ -369,15 +508,17 @@ impl Ck<'_> {
                     (Typed::Known(x, t1, _), Typed::Known(y, t2, _)) => {
                         self.arith_ok(*op, &x, t1, a)?;
                         self.arith_ok(*op, &y, t2, b)?;
-                        let same =
-                            (t1.numeric() && t2.numeric()) || (t1.bytes_like() && t2.bytes_like());
+                        let num = |t: Ty| matches!(t, Ty::Int | Ty::Bool | Ty::Float);
+                        let same = (num(t1) && num(t2))
+                            || (t1 == Ty::RelTime && t2 == Ty::RelTime)
+                            || (t1.bytes_like() && t2.bytes_like());
                         if !same {
                             return Err(err(
-                                e,
+                                b,
                                 format!(
-                                    "{} and {} are not of compatible types.",
-                                    self.field_name(&x, a),
-                                    self.field_name(&y, b)
+                                    "{} and {} are not type compatible.",
+                                    self.name_of(&x, a),
+                                    self.name_of(&y, b)
                                 ),
                             ));
                         }
@@ -400,23 +541,24 @@ impl Ck<'_> {
     }
 
     fn arith_ok(&self, op: ArOp, x: &Expr, t: Ty, e: &Ent) -> Result<(), FilterError> {
-        let ok =
-            t.numeric() || (op == ArOp::BitAnd && matches!(t, Ty::Bytes | Ty::Ether | Ty::Proto));
+        let ok = match t {
+            Ty::Int | Ty::Bool | Ty::Float => true,
+            Ty::RelTime => matches!(op, ArOp::Add | ArOp::Sub),
+            Ty::Bytes | Ty::Ether | Ty::Proto => op == ArOp::BitAnd,
+            _ => false,
+        };
         if ok {
             Ok(())
         } else {
             Err(err(
                 e,
-                format!(
-                    "{} (type={}) does not support arithmetic.",
-                    self.field_name(x, e),
-                    Self::tname(x, t)
-                ),
+                format!("{} cannot {}.", Self::ftname(x, t), sym(op)),
             ))
         }
     }
 
     fn func(&mut self, e: &Ent, name: &str, args: &[Ent]) -> Result<Typed, FilterError> {
+        let at_name = |msg: String| FilterError::new(e.pos, name.len(), msg);
         let f = match name {
             "len" => Func::Len,
             "count" => Func::Count,
@@ -426,237 +568,156 @@ impl Ck<'_> {
             "max" => Func::Max,
             "min" => Func::Min,
             "abs" => Func::Abs,
-            _ => {
-                return Err(FilterError::new(
-                    e.pos,
-                    name.len(),
-                    format!("Function '{name}' does not exist"),
-                ))
-            }
+            _ => return Err(at_name(format!("Function '{name}' does not exist"))),
         };
-        let (min, max) = match f {
-            Func::Max | Func::Min => (1, usize::MAX),
-            _ => (1, 1),
+        let max = match f {
+            Func::Max | Func::Min => usize::MAX,
+            _ => 1,
         };
-        if args.len() < min {
-            return Err(err(
-                e,
-                format!("Function {name} needs at least {min} argument."),
-            ));
+        if args.is_empty() {
+            return Err(at_name(format!(
+                "Function {name} needs at least 1 arguments."
+            )));
         }
         if args.len() > max {
-            return Err(err(
-                e,
-                format!("Function {name} can only accept {max} argument."),
-            ));
+            return Err(at_name(format!(
+                "Function {name} can only accept {max} arguments."
+            )));
         }
-        let mut typed = Vec::with_capacity(args.len());
-        for a in args {
-            typed.push((self.infer(a)?, a));
-        }
-        let need_known = |t: &Typed, a: &Ent| -> Result<(), FilterError> {
-            match t {
-                Typed::Known(..) => Ok(()),
-                Typed::Lit(l) => Err(match &l.kind {
-                    EntKind::Word(w) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
-                        neither(l, w)
-                    }
-                    _ => err(
-                        a,
-                        format!(
-                            "Argument to {name}() must be a field or an expression, not a literal."
-                        ),
-                    ),
-                }),
+        if matches!(f, Func::Max | Func::Min) {
+            let mut typed = Vec::with_capacity(args.len());
+            for a in args {
+                typed.push((self.infer(a)?, a));
             }
-        };
-        match f {
-            Func::Len | Func::Count | Func::Lower | Func::Upper | Func::String | Func::Abs => {
-                let (t0, a0) = typed.pop().ok_or_else(|| err(e, "missing argument"))?;
-                need_known(&t0, a0)?;
-                let Typed::Known(x, t, _) = t0 else {
-                    return Err(err(a0, "missing argument"));
-                };
-                let out_t = match f {
-                    Func::Len => Ty::Int,
-                    Func::Count => {
-                        if !matches!(x, Expr::Field(..)) {
-                            return Err(err(a0, "Argument to count() must be a field."));
-                        }
-                        Ty::Int
-                    }
-                    Func::Lower | Func::Upper => {
-                        if t != Ty::Str {
+            let Some(t0) = typed.iter().find_map(|(t, _)| match t {
+                Typed::Known(_, t, _) => Some(*t),
+                _ => None,
+            }) else {
+                return Err(err(&args[0], "Constant expression is invalid."));
+            };
+            let mut xs = Vec::with_capacity(typed.len());
+            for (t, a) in typed {
+                match t {
+                    Typed::Known(x, ty, _) => {
+                        if ty == Ty::None || ty == Ty::Proto || !compatible(ty, t0) {
                             return Err(err(
-                                a0,
-                                format!(
-                                    "{} (type={}) is not a string: only string fields can be used with {name}().",
-                                    self.field_name(&x, a0),
-                                    Self::tname(&x, t)
-                                ),
+                                a,
+                                format!("'{}' is not a valid argument to '{name}'()", self.text(a)),
                             ));
                         }
-                        Ty::Str
+                        xs.push(x);
                     }
-                    Func::String => {
-                        if !matches!(x, Expr::Field(..) | Expr::Ref(..)) {
-                            return Err(err(a0, "Argument to string() must be a field."));
-                        }
-                        Ty::Str
-                    }
-                    _ => {
-                        if !t.numeric() {
-                            return Err(err(
-                                a0,
-                                format!(
-                                    "{} (type={}) is not a number.",
-                                    self.field_name(&x, a0),
-                                    Self::tname(&x, t)
-                                ),
-                            ));
-                        }
-                        if t == Ty::Bool {
-                            Ty::Int
-                        } else {
-                            t
-                        }
-                    }
-                };
-                Ok(Typed::Known(Expr::Func(f, vec![x]), out_t, None))
-            }
-            Func::Max | Func::Min => {
-                let Some(t0) = typed.iter().find_map(|(t, _)| match t {
-                    Typed::Known(_, t, _) => Some(*t),
-                    _ => None,
-                }) else {
-                    let (t, a) = &typed[0];
-                    need_known(t, a)?;
-                    return Err(err(e, "Constant expression is invalid."));
-                };
-                let mut xs = Vec::with_capacity(typed.len());
-                for (t, a) in typed {
-                    match t {
-                        Typed::Known(x, ty, _) => {
-                            if !ty.numeric() {
-                                return Err(err(
-                                    a,
-                                    format!(
-                                        "{} (type={}) is not a number.",
-                                        self.field_name(&x, a),
-                                        Self::tname(&x, ty)
-                                    ),
-                                ));
-                            }
-                            if !compatible(ty, t0) {
-                                return Err(err(
-                                    a,
-                                    format!("Arguments to {name}() are not of compatible types."),
-                                ));
-                            }
-                            xs.push(x);
-                        }
-                        Typed::Lit(l) => xs.push(Expr::Const(self.literal(&l, t0, None)?)),
-                    }
+                    Typed::Lit(l) => xs.push(Expr::Const(self.literal(&l, t0, None)?)),
                 }
-                Ok(Typed::Known(
-                    Expr::Func(f, xs),
-                    if t0 == Ty::Bool { Ty::Int } else { t0 },
-                    None,
-                ))
             }
+            let t = if t0 == Ty::Bool { Ty::Int } else { t0 };
+            return Ok(Typed::Known(Expr::Func(f, xs), t, None));
         }
-    }
-
-    /// Both sides of a binary relation, literals converted.
-    fn pair(&mut self, a: &Ent, b: &Ent, opname: &str) -> Result<(Expr, Expr, Ty), FilterError> {
-        let ta = self.infer(a)?;
-        let tb = self.infer(b)?;
-        let check_t = |t: Ty, x: &Expr, e: &Ent| -> Result<(), FilterError> {
-            if t == Ty::None {
-                return Err(err(
-                    e,
-                    format!(
-                        "{} (type={}) cannot participate in '{opname}' comparison.",
-                        self.field_name(x, e),
-                        Self::tname(x, t)
-                    ),
-                ));
-            }
-            Ok(())
+        let a0 = &args[0];
+        let typed = self.infer(a0)?;
+        let only_fields = || {
+            let (pos, len) = match &a0.kind {
+                EntKind::Func(n, _) => (a0.pos, n.len()),
+                _ => (a0.pos, a0.len),
+            };
+            FilterError::new(
+                pos,
+                len,
+                format!("Only fields can be used as parameter for {name}()"),
+            )
         };
-        match (ta, tb) {
-            (Typed::Known(x, t1, _), Typed::Known(y, t2, _)) => {
-                check_t(t1, &x, a)?;
-                check_t(t2, &y, b)?;
-                if !compatible(t1, t2) {
-                    return Err(FilterError::new(
-                        a.pos,
-                        (b.pos + b.len).saturating_sub(a.pos),
-                        format!(
-                            "{} and {} are not of compatible types.",
-                            self.field_name(&x, a),
-                            self.field_name(&y, b)
-                        ),
-                    ));
-                }
-                Ok((x, y, t1))
-            }
-            (Typed::Known(x, t, h), Typed::Lit(l)) => {
-                check_t(t, &x, a)?;
-                let c = self.literal(&l, t, h)?;
-                Ok((x, Expr::Const(c), t))
-            }
-            (Typed::Lit(l), Typed::Known(y, t, h)) => {
-                check_t(t, &y, b)?;
-                let c = self.literal(&l, t, h)?;
-                Ok((Expr::Const(c), y, t))
-            }
-            (Typed::Lit(l), Typed::Lit(m)) => Err(match (&l.kind, &m.kind) {
-                (EntKind::Word(w), _)
-                    if !w.starts_with(|c: char| c.is_ascii_digit() || c == ':') =>
-                {
-                    neither(&l, w)
-                }
-                (_, EntKind::Word(w)) if !w.starts_with(|c: char| c.is_ascii_digit()) => {
-                    neither(&m, w)
-                }
-                _ => err(&l, "Constant expression is invalid."),
-            }),
-        }
-    }
-
-    fn cmp(&mut self, op: CmpOp, a: &Ent, b: &Ent) -> Result<Test, FilterError> {
-        let (x, y, _) = self.pair(a, b, op.symbol())?;
-        Ok(Test::Cmp(op, x, y))
-    }
-
-    fn contains(&mut self, a: &Ent, b: &Ent, p: usize, l: usize) -> Result<Test, FilterError> {
-        let (x, t) = match self.infer(a)? {
+        let (x, t) = match typed {
             Typed::Known(x, t, _) => (x, t),
             Typed::Lit(l) => {
-                return Err(match &l.kind {
-                    EntKind::Word(w) => neither(&l, w),
-                    _ => FilterError::new(p, l.len, "\"contains\" was unexpected in this context."),
+                return Err(match f {
+                    Func::Lower | Func::Upper => err(
+                        &l,
+                        format!("Only string type fields can be used as parameter for {name}()"),
+                    ),
+                    Func::Abs => err(
+                        &l,
+                        format!(
+                            "Type {} is not valid for abs",
+                            if matches!(l.kind, EntKind::Str(_)) {
+                                "STRING"
+                            } else {
+                                "LITERAL"
+                            }
+                        ),
+                    ),
+                    _ => only_fields(),
                 })
             }
         };
+        let out = match f {
+            Func::Len => {
+                if !matches!(x, Expr::Field(..) | Expr::Ref(..)) {
+                    return Err(only_fields());
+                }
+                Ty::Int
+            }
+            Func::Count => {
+                if !matches!(x, Expr::Field(..)) {
+                    return Err(only_fields());
+                }
+                Ty::Int
+            }
+            Func::Lower | Func::Upper => {
+                if t != Ty::Str {
+                    return Err(err(
+                        a0,
+                        format!("Only string type fields can be used as parameter for {name}()"),
+                    ));
+                }
+                Ty::Str
+            }
+            Func::String => {
+                let (Expr::Field(fld, _) | Expr::Ref(fld)) = &x else {
+                    return Err(only_fields());
+                };
+                if matches!(t, Ty::Str | Ty::Proto | Ty::None | Ty::Bytes) {
+                    return Err(err(
+                        a0,
+                        format!(
+                            "String conversion for field \"{}\" is not supported",
+                            fld.abbrev
+                        ),
+                    ));
+                }
+                Ty::Str
+            }
+            _ => {
+                if !matches!(t, Ty::Int | Ty::Bool | Ty::Float | Ty::RelTime) {
+                    return Err(err(
+                        a0,
+                        format!("'{}' is not a valid argument to 'abs'()", self.text(a0)),
+                    ));
+                }
+                if t == Ty::Bool {
+                    Ty::Int
+                } else {
+                    t
+                }
+            }
+        };
+        Ok(Typed::Known(Expr::Func(f, vec![x]), out, None))
+    }
+
+    fn contains(&mut self, a: &Ent, b: &Ent) -> Result<Test, FilterError> {
+        let (x, t, _) = self.lhs(a, "contains", false)?;
         if !t.bytes_like() {
             return Err(err(
                 a,
                 format!(
-                    "{} (type={}) cannot participate in 'contains' comparison.",
-                    self.field_name(&x, a),
-                    Self::tname(&x, t)
+                    "{} (type={}) cannot participate in contains comparison.",
+                    self.name_of(&x, a),
+                    Self::ptype(&x, t)
                 ),
             ));
         }
-        let _ = l;
         let y = match self.infer(b)? {
             Typed::Lit(m) => {
-                let want = match t {
-                    Ty::Str => Ty::Str,
-                    _ => Ty::Proto,
-                };
+                let want = if t == Ty::Str { Ty::Str } else { Ty::Proto };
                 Expr::Const(self.literal(&m, want, None)?)
             }
             Typed::Known(y, t2, _) => {
@@ -665,8 +726,8 @@ impl Ck<'_> {
                         b,
                         format!(
                             "{} and {} are not of compatible types.",
-                            self.field_name(&x, a),
-                            self.field_name(&y, b)
+                            self.name_of(&x, a),
+                            self.name_of(&y, b)
                         ),
                     ));
                 }
@@ -676,33 +737,22 @@ impl Ck<'_> {
         Ok(Test::Contains(x, y))
     }
 
-    fn matches(&mut self, a: &Ent, b: &Ent, p: usize, l: usize) -> Result<Test, FilterError> {
-        let (x, t) = match self.infer(a)? {
-            Typed::Known(x, t, _) => (x, t),
-            Typed::Lit(lit) => {
-                return Err(match &lit.kind {
-                    EntKind::Word(w) => neither(&lit, w),
-                    _ => FilterError::new(p, l, "\"matches\" was unexpected in this context."),
-                })
-            }
-        };
+    fn matches(&mut self, a: &Ent, b: &Ent) -> Result<Test, FilterError> {
+        let (x, t, _) = self.lhs(a, "matches", false)?;
         if !matches!(t, Ty::Proto | Ty::Str | Ty::Bytes) {
             return Err(err(
                 a,
                 format!(
-                    "{} (type={}) cannot participate in 'matches' comparison.",
-                    self.field_name(&x, a),
-                    Self::tname(&x, t)
+                    "{} (type={}) cannot participate in matches comparison.",
+                    self.name_of(&x, a),
+                    Self::ptype(&x, t)
                 ),
             ));
         }
         let EntKind::Str(pat) = &b.kind else {
             return Err(err(
                 b,
-                format!(
-                    "Expected a double quoted string as the regular expression, not \"{}\".",
-                    lit_display(b)
-                ),
+                "Matches requires a double quoted string on the right side.",
             ));
         };
         let pat = String::from_utf8_lossy(pat).into_owned();
@@ -725,10 +775,7 @@ impl Ck<'_> {
                     .unwrap_or("")
                     .trim();
                 let last = last.strip_prefix("error: ").unwrap_or(last);
-                err(
-                    b,
-                    format!("\"{pat}\" is not a valid regular expression: {last}"),
-                )
+                err(b, format!("Regex compilation error: {last}."))
             })?;
         Ok(Test::Matches(x, Box::new(re), pat))
     }
@@ -737,27 +784,27 @@ impl Ck<'_> {
         let (x, t, h) = match self.infer(a)? {
             Typed::Known(x, t, h) => (x, t, h),
             Typed::Lit(l) => {
-                return Err(match &l.kind {
-                    EntKind::Word(w) => neither(&l, w),
-                    _ => err(&l, "Constant expression is invalid."),
-                })
+                return Err(err(
+                    &l,
+                    "Only a field may be tested for membership in a set.",
+                ))
             }
         };
         if t == Ty::None {
             return Err(err(
                 a,
                 format!(
-                    "{} (type={}) cannot participate in 'in' comparison.",
-                    self.field_name(&x, a),
-                    Self::tname(&x, t)
+                    "{} (type={}) cannot participate in in comparison.",
+                    self.name_of(&x, a),
+                    Self::ptype(&x, t)
                 ),
             ));
         }
         let mut out = Vec::with_capacity(set.len());
         for (lo, hi) in set {
-            let lo_x = self.element(lo, t, h)?;
+            let lo_x = self.rhs(&x, t, h, a, lo, "in")?;
             let hi_x = match hi {
-                Some(hi) => Some(self.element(hi, t, h)?),
+                Some(hi) => Some(self.rhs(&x, t, h, a, hi, "in")?),
                 None => None,
             };
             out.push((lo_x, hi_x));
@@ -765,129 +812,148 @@ impl Ck<'_> {
         Ok(Test::In(x, out))
     }
 
-    fn element(&mut self, e: &Ent, t: Ty, h: Option<FieldRef>) -> Result<Expr, FilterError> {
-        match self.infer(e)? {
-            Typed::Lit(l) => Ok(Expr::Const(self.literal(&l, t, h)?)),
-            Typed::Known(y, t2, _) => {
-                if !compatible(t, t2) {
-                    return Err(err(
-                        e,
-                        format!("{} is not of a compatible type.", self.field_name(&y, e)),
-                    ));
-                }
-                Ok(y)
-            }
-        }
-    }
-
     /// Converts a literal to type `t` (for the field `h` when given).
     fn literal(&self, l: &Ent, t: Ty, h: Option<FieldRef>) -> Result<Const, FilterError> {
         let ft = h
             .map(|f| f.ftype.wireshark_name())
             .unwrap_or_else(|| t.ws_name());
-        let (text, quoted): (String, bool) = match &l.kind {
-            EntKind::Word(w) => (w.clone(), false),
-            EntKind::Str(s) => (String::from_utf8_lossy(s).into_owned(), true),
+        let ptype = h.map(|f| pretty(f.ftype)).unwrap_or_else(|| t.pretty());
+        let v = match &l.kind {
             EntKind::Char(c) => {
                 let v = *c as i128;
-                return match t {
-                    Ty::Int | Ty::Bool | Ty::Float => Ok(Const {
-                        v: if t == Ty::Float {
-                            CVal::Float(v as f64)
-                        } else {
-                            CVal::Int(v)
-                        },
-                        ft,
-                    }),
-                    Ty::Bytes | Ty::Proto | Ty::Ether if *c <= 0xff => Ok(Const {
-                        v: CVal::Bytes(vec![*c as u8]),
-                        ft,
-                    }),
-                    Ty::Str => Ok(Const {
-                        v: CVal::Str(lit_display(l).into_bytes()),
-                        ft,
-                    }),
-                    _ => Err(err(
-                        l,
-                        format!("{} cannot be converted to {ft}.", lit_display(l)),
-                    )),
-                };
-            }
-            EntKind::Neg(_) => (lit_display(l), false),
-            _ => return Err(err(l, "Constant expression is invalid.")),
-        };
-        let raw_bytes = || match &l.kind {
-            EntKind::Str(s) => s.clone(),
-            _ => text.clone().into_bytes(),
-        };
-        let v = match t {
-            Ty::Int | Ty::Bool => CVal::Int(int_literal(l, &text, t, h)?),
-            Ty::Float => CVal::Float(
-                parse_float(&text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid number.")))?,
-            ),
-            Ty::RelTime => {
-                let f = parse_float(&text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid time.")))?;
-                if !f.is_finite() || f.abs() > 9.0e12 {
-                    return Err(err(l, format!("\"{text}\" is not a valid time.")));
-                }
-                CVal::Time((f * 1e9).round() as i128)
-            }
-            Ty::AbsTime => CVal::Time(parse_abs_time(&text).ok_or_else(|| {
-                err(
-                    l,
-                    format!(
-                        "\"{text}\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\""
+                match t {
+                    Ty::Int | Ty::Bool => CVal::Int(v),
+                    Ty::Float => CVal::Float(v as f64),
+                    Ty::Bytes | Ty::Proto | Ty::Ether if *c <= 0xff => CVal::Bytes(vec![*c as u8]),
+                    Ty::Str => CVal::Str(
+                        char::from_u32(*c)
+                            .unwrap_or('\u{fffd}')
+                            .to_string()
+                            .into_bytes(),
                     ),
-                )
-            })?),
-            Ty::V4 => {
-                let (a, m) = parse_v4(&text).map_err(|m| err(l, m))?;
-                CVal::V4(a, m)
-            }
-            Ty::V6 => {
-                let (a, p) = parse_v6(&text).map_err(|m| err(l, m))?;
-                CVal::V6(a, p)
-            }
-            Ty::Ether => {
-                let b = parse_bytes(&text);
-                match b {
-                    Some(b) if b.len() == 6 => CVal::Bytes(b),
-                    _ => return Err(err(l, format!("\"{text}\" is not a valid hardware address."))),
+                    _ => {
+                        return Err(err(
+                            l,
+                            format!("{ptype} cannot be converted from a character constant."),
+                        ))
+                    }
                 }
             }
-            Ty::Bytes => {
-                if quoted {
-                    CVal::Bytes(raw_bytes())
-                } else {
-                    CVal::Bytes(
-                        parse_bytes(&text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid byte string.")))?,
-                    )
+            EntKind::Str(bytes) => {
+                let s = String::from_utf8_lossy(bytes);
+                match t {
+                    Ty::Int | Ty::Bool => match named_value(&s, t, h) {
+                        Some(v) => CVal::Int(v),
+                        None if t == Ty::Bool || h.is_some_and(|f| f.strings.is_some()) => {
+                            return Err(err(l, not_among(&s, h)));
+                        }
+                        None => {
+                            return Err(err(
+                                l,
+                                format!("{ptype} cannot be converted from a string (\"{s}\")."),
+                            ));
+                        }
+                    },
+                    Ty::AbsTime => {
+                        CVal::Time(parse_abs_time(&s).ok_or_else(|| err(l, bad_time(&s)))?)
+                    }
+                    Ty::Bytes | Ty::Proto => CVal::Bytes(bytes.clone()),
+                    Ty::Str => CVal::Str(bytes.clone()),
+                    _ => {
+                        return Err(err(
+                            l,
+                            format!("{ptype} cannot be converted from a string (\"{s}\")."),
+                        ))
+                    }
                 }
             }
-            Ty::Proto => {
-                if quoted {
-                    CVal::Bytes(raw_bytes())
-                } else {
-                    CVal::Bytes(parse_bytes(&text).unwrap_or_else(raw_bytes))
+            EntKind::Word(_) | EntKind::Neg(_) => {
+                let text = match &l.kind {
+                    EntKind::Word(w) => w.clone(),
+                    _ => self.text(l),
+                };
+                let text = text.as_str();
+                match t {
+                    Ty::Int | Ty::Bool => CVal::Int(int_literal(l, text, t, h)?),
+                    Ty::Float => CVal::Float(
+                        parse_float(text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid number.")))?,
+                    ),
+                    Ty::RelTime => CVal::Time(
+                        parse_rel_time(text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid time.")))?,
+                    ),
+                    Ty::AbsTime => CVal::Time(parse_abs_time(text).ok_or_else(|| err(l, bad_time(text)))?),
+                    Ty::V4 => {
+                        let (a, m) = parse_v4(text).map_err(|m| err(l, m))?;
+                        CVal::V4(a, m)
+                    }
+                    Ty::V6 => {
+                        let (a, p) = parse_v6(text).map_err(|m| err(l, m))?;
+                        CVal::V6(a, p)
+                    }
+                    Ty::Ether => match parse_bytes(text) {
+                        Some(b) if b.len() == 6 => CVal::Bytes(b),
+                        Some(b) if b.len() < 6 => {
+                            return Err(err(
+                                l,
+                                format!("\"{text}\" contains too few bytes to be a valid Ethernet address."),
+                            ))
+                        }
+                        Some(_) => {
+                            return Err(err(
+                                l,
+                                format!("\"{text}\" contains too many bytes to be a valid Ethernet address."),
+                            ))
+                        }
+                        None => return Err(err(l, format!("\"{text}\" is not a valid Ethernet address."))),
+                    },
+                    Ty::Bytes => CVal::Bytes(
+                        parse_bytes(text).ok_or_else(|| err(l, format!("\"{text}\" is not a valid byte string.")))?,
+                    ),
+                    Ty::Proto => CVal::Bytes(parse_bytes(text).unwrap_or_else(|| text.as_bytes().to_vec())),
+                    Ty::Str => CVal::Str(text.as_bytes().to_vec()),
+                    Ty::None => return Err(err(l, format!("\"{text}\" cannot be compared with a field of type Label."))),
                 }
             }
-            Ty::Str => CVal::Str(raw_bytes()),
-            Ty::None => {
-                return Err(err(l, format!("\"{text}\" cannot be compared with a field of type FT_NONE.")));
-            }
+            _ => return Err(err(l, "Constant expression is invalid.")),
         };
         Ok(Const { v, ft })
     }
+}
+
+fn bad_time(s: &str) -> String {
+    format!(
+        "\"{s}\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\""
+    )
+}
+
+fn not_among(s: &str, h: Option<FieldRef>) -> String {
+    let name = h.map(|f| f.abbrev).unwrap_or("the field");
+    format!("\"{s}\" cannot be found among the possible values for {name}.")
+}
+
+/// A value name of an integer field, or a name of a boolean's values.
+fn named_value(s: &str, t: Ty, h: Option<FieldRef>) -> Option<i128> {
+    if t == Ty::Bool {
+        let (tn, fnm) = h.and_then(|f| f.tfs).unwrap_or(("True", "False"));
+        if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case(tn) {
+            return Some(1);
+        }
+        if s.eq_ignore_ascii_case("false") || s.eq_ignore_ascii_case(fnm) {
+            return Some(0);
+        }
+        return None;
+    }
+    let strings = h?.strings?;
+    strings
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(s))
+        .map(|(v, _)| *v as i128)
 }
 
 fn int_bounds(h: Option<FieldRef>) -> (i128, i128) {
     let Some(f) = h else {
         return (i64::MIN as i128, u64::MAX as i128);
     };
-    if f.bitmask != 0 {
-        let m = f.bitmask >> f.bitmask.trailing_zeros();
-        return (0, m as i128);
-    }
     match f.ftype {
         FieldType::U8 => (0, u8::MAX as i128),
         FieldType::U16 => (0, u16::MAX as i128),
@@ -902,82 +968,78 @@ fn int_bounds(h: Option<FieldRef>) -> (i128, i128) {
     }
 }
 
-/// An integer literal: decimal, `0x` hex, `0` octal, `0b` binary, a
-/// character constant, a value name of the field, or (booleans) a name of
-/// its true/false values.
+/// An integer literal: decimal, `0x` hex, `0` octal, `0b` binary, a value
+/// name of the field, or (booleans) a name of its true/false values. A
+/// negative literal for an unsigned field wraps to 64 bits, as in tshark.
 fn int_literal(l: &Ent, text: &str, t: Ty, h: Option<FieldRef>) -> Result<i128, FilterError> {
-    if let Some(v) = parse_int(text) {
-        if t == Ty::Bool {
-            return Ok((v != 0) as i128);
-        }
-        let (min, max) = int_bounds(h);
-        if v > max {
-            return Err(err(
-                l,
-                format!("\"{text}\" too big for this field, maximum {max}."),
-            ));
-        }
-        if v < min {
-            return Err(err(
-                l,
-                format!("\"{text}\" too small for this field, minimum {min}."),
-            ));
-        }
-        return Ok(v);
-    }
-    if t == Ty::Bool {
-        let (tn, fnm) = h.and_then(|f| f.tfs).unwrap_or(("True", "False"));
-        if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case(tn) {
-            return Ok(1);
-        }
-        if text.eq_ignore_ascii_case("false") || text.eq_ignore_ascii_case(fnm) {
-            return Ok(0);
-        }
-        return Err(err(l, format!("\"{text}\" is not a valid boolean.")));
-    }
-    if let Some(f) = h {
-        if let Some(strings) = f.strings {
-            if let Some((v, _)) = strings.iter().find(|(_, n)| n.eq_ignore_ascii_case(text)) {
-                return Ok(*v as i128);
+    match parse_int(text) {
+        Ok(v) => {
+            if t == Ty::Bool {
+                return Ok((v != 0) as i128);
             }
-            return Err(err(
-                l,
-                format!(
-                    "\"{text}\" cannot be found among the possible values for {}.",
-                    f.abbrev
-                ),
-            ));
+            let (min, max) = int_bounds(h);
+            if v < 0 && is_unsigned(h) {
+                return Ok((v as i64 as u64) as i128);
+            }
+            if v > max {
+                return Err(err(
+                    l,
+                    format!("\"{text}\" too big for this field, maximum {max}."),
+                ));
+            }
+            if v < min {
+                return Err(err(
+                    l,
+                    format!("\"{text}\" too small for this field, minimum {min}."),
+                ));
+            }
+            Ok(v)
+        }
+        Err(IntErr::Overflow) => Err(err(l, format!("\"{text}\" causes an integer overflow."))),
+        Err(IntErr::Invalid) => {
+            if let Some(v) = named_value(text, t, h) {
+                return Ok(v);
+            }
+            if t == Ty::Bool || h.is_some_and(|f| f.strings.is_some()) {
+                return Err(err(l, not_among(text, h)));
+            }
+            Err(err(l, format!("\"{text}\" is not a valid number.")))
         }
     }
-    Err(err(l, format!("\"{text}\" is not a valid number.")))
 }
 
-pub(crate) fn parse_int(s: &str) -> Option<i128> {
+/// Why a text is not an integer.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IntErr {
+    /// Not a number.
+    Invalid,
+    /// A number too large for 64 bits.
+    Overflow,
+}
+
+pub(crate) fn parse_int(s: &str) -> Result<i128, IntErr> {
     let (neg, t) = match s.strip_prefix('-') {
         Some(t) => (true, t),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    if t.is_empty() {
-        return None;
-    }
-    let v: u64 = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()?
+    let (digits, radix) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        (h, 16)
     } else if let Some(b) = t.strip_prefix("0b").or_else(|| t.strip_prefix("0B")) {
-        u64::from_str_radix(b, 2).ok()?
+        (b, 2)
     } else if t.len() > 1 && t.starts_with('0') {
-        u64::from_str_radix(&t[1..], 8).ok()?
+        (&t[1..], 8)
     } else {
-        if !t.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        t.parse().ok()?
+        (t, 10)
     };
-    let v = v as i128;
-    Some(if neg { -v } else { v })
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(IntErr::Invalid);
+    }
+    let v = u64::from_str_radix(digits, radix).map_err(|_| IntErr::Overflow)? as i128;
+    Ok(if neg { -v } else { v })
 }
 
 fn parse_float(s: &str) -> Option<f64> {
-    if let Some(v) = parse_int(s) {
+    if let Ok(v) = parse_int(s) {
         return Some(v as f64);
     }
     let ok = s
@@ -987,6 +1049,35 @@ fn parse_float(s: &str) -> Option<f64> {
         return None;
     }
     s.parse::<f64>().ok()
+}
+
+/// A relative time: `[-]seconds[.fraction]`, nanoseconds.
+fn parse_rel_time(s: &str) -> Option<i128> {
+    let (neg, t) = match s.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, s),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !whole.bytes().all(|c| c.is_ascii_digit())
+        || !frac.bytes().all(|c| c.is_ascii_digit())
+        || frac.len() > 9
+    {
+        return None;
+    }
+    let secs: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse::<u64>().ok()? as i128
+    };
+    let mut nanos: i128 = 0;
+    for (k, c) in frac.bytes().enumerate() {
+        nanos += (c - b'0') as i128 * 10i128.pow(8 - k as u32);
+    }
+    let v = secs * 1_000_000_000 + nanos;
+    Some(if neg { -v } else { v })
 }
 
 fn parse_v4(s: &str) -> Result<(u32, u32), String> {
@@ -1034,7 +1125,7 @@ fn parse_v6(s: &str) -> Result<([u8; 16], u8), String> {
                 .map_err(|_| format!("\"{s}\" is not a valid hostname or IPv6 address."))?;
             if n > 128 {
                 return Err(format!(
-                    "Prefix in a CIDR IPv6 address should be <= 128, not {n}"
+                    "Prefix in a IPv6 address should be <= 128, not {n}"
                 ));
             }
             n as u8
@@ -1286,11 +1377,11 @@ pub(crate) fn dump(t: &Test, depth: usize, s: &mut String) {
             s.push_str("TEST_NOT:\n");
             dump(a, depth + 1, s);
         }
-        Test::And(a, b) | Test::Or(a, b) | Test::Xor(a, b) => {
-            s.push_str(match t {
-                Test::And(..) => "TEST_AND:\n",
-                Test::Or(..) => "TEST_OR:\n",
-                _ => "TEST_XOR:\n",
+        Test::And(a, b) | Test::Or(a, b) => {
+            s.push_str(if matches!(t, Test::And(..)) {
+                "TEST_AND:\n"
+            } else {
+                "TEST_OR:\n"
             });
             dump(a, depth + 1, s);
             dump(b, depth + 1, s);

@@ -487,7 +487,6 @@ fn test<'a>(t: &'a Test, cx: &mut Cx<'a>) -> bool {
         Test::Not(a) => !test(a, cx),
         Test::And(a, b) => test(a, cx) && test(b, cx),
         Test::Or(a, b) => test(a, cx) || test(b, cx),
-        Test::Xor(a, b) => test(a, cx) != test(b, cx),
         Test::Cmp(op, a, b) => match op {
             CmpOp::AllNe | CmpOp::AllEq => {
                 // Every pair must satisfy the relation, and there must be one.

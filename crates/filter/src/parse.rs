@@ -99,8 +99,6 @@ pub enum Node {
     And(Box<Node>, Box<Node>),
     /// `a or b`
     Or(Box<Node>, Box<Node>),
-    /// `a xor b`
-    Xor(Box<Node>, Box<Node>),
     /// `not a`
     Not(Box<Node>),
     /// An expression used as a test (existence or non-zero).
@@ -215,21 +213,12 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Result<Node, FilterError> {
-        let mut v = vec![self.xor()?];
-        while self.peek() == Some(&Tok::Or) {
-            self.i += 1;
-            v.push(self.xor()?);
-        }
-        balanced(v, Node::Or).ok_or_else(|| self.unexpected())
-    }
-
-    fn xor(&mut self) -> Result<Node, FilterError> {
         let mut v = vec![self.and()?];
-        while self.peek() == Some(&Tok::Xor) {
+        while self.peek() == Some(&Tok::Or) {
             self.i += 1;
             v.push(self.and()?);
         }
-        balanced(v, Node::Xor).ok_or_else(|| self.unexpected())
+        balanced(v, Node::Or).ok_or_else(|| self.unexpected())
     }
 
     fn and(&mut self) -> Result<Node, FilterError> {
@@ -302,6 +291,11 @@ impl Parser<'_> {
                 self.i += 2;
                 let set = self.set()?;
                 Ok(Node::Not(Box::new(Node::In(lhs, set))))
+            }
+            Some(Tok::Not) => {
+                // Only `in` may follow `not` here (Wireshark's grammar).
+                self.i += 1;
+                Err(self.unexpected())
             }
             Some(Tok::Contains) | Some(Tok::Matches) | Some(Tok::In) => Err(self.unexpected()),
             _ => Ok(Node::Test(lhs)),
@@ -534,6 +528,24 @@ impl Parser<'_> {
                         }
                     }
                     Some(Tok::Hash) => {
+                        let hp = self.toks[self.i].pos;
+                        match self.src[hp + 1..].chars().next() {
+                            None => {
+                                return Err(FilterError::new(
+                                    self.src.len(),
+                                    0,
+                                    "The layer number or range was missing.",
+                                ))
+                            }
+                            Some(c) if c.is_ascii_digit() || c == '[' => {}
+                            Some(c) => {
+                                return Err(FilterError::new(
+                                    hp + 1,
+                                    c.len_utf8(),
+                                    format!("Expected digit or \"[\", not \"{c}\""),
+                                ))
+                            }
+                        }
                         self.i += 1;
                         let layers = match self.bump().cloned() {
                             Some(Token {
@@ -623,22 +635,26 @@ fn parse_i64(s: &str) -> Option<i64> {
 
 /// Parses one range: `i:j`, `i-j`, `i`, `:j`, `i:` (Wireshark's drange).
 pub fn parse_range(s: &str, pos: usize, len: usize) -> Result<RangeSpec, FilterError> {
-    let bad = || FilterError::new(pos, len, format!("\"{s}\" is not a valid range."));
+    let num = |piece: &str| {
+        parse_i64(piece).ok_or_else(|| {
+            FilterError::new(
+                pos,
+                len,
+                format!("\"{}\" is not a valid number.", piece.trim()),
+            )
+        })
+    };
     if let Some((a, b)) = s.split_once(':') {
-        let start = if a.trim().is_empty() {
-            0
-        } else {
-            parse_i64(a).ok_or_else(bad)?
-        };
+        let start = if a.trim().is_empty() { 0 } else { num(a)? };
         let end = if b.trim().is_empty() {
             RangeEnd::ToEnd
         } else {
-            let l = parse_i64(b).ok_or_else(bad)?;
+            let l = num(b)?;
             if l <= 0 {
                 return Err(FilterError::new(
                     pos,
                     len,
-                    format!("Range length {l} isn't valid."),
+                    format!("Range {s} isn't valid because length {l} isn't positive"),
                 ));
             }
             RangeEnd::Len(l)
@@ -647,14 +663,14 @@ pub fn parse_range(s: &str, pos: usize, len: usize) -> Result<RangeSpec, FilterE
     }
     // "i-j" where i may itself be negative: split at a '-' that is not the first char.
     if let Some(k) = s[1.min(s.len())..].find('-').map(|k| k + 1) {
-        let start = parse_i64(&s[..k]).ok_or_else(bad)?;
-        let end = parse_i64(&s[k + 1..]).ok_or_else(bad)?;
+        let start = num(&s[..k])?;
+        let end = num(&s[k + 1..])?;
         return Ok(RangeSpec {
             start,
             end: RangeEnd::End(end),
         });
     }
-    let start = parse_i64(s).ok_or_else(bad)?;
+    let start = num(s)?;
     Ok(RangeSpec {
         start,
         end: RangeEnd::Len(1),
@@ -674,7 +690,6 @@ mod tests {
         match n {
             Node::And(a, b) => format!("(and {} {})", w(a), w(b)),
             Node::Or(a, b) => format!("(or {} {})", w(a), w(b)),
-            Node::Xor(a, b) => format!("(xor {} {})", w(a), w(b)),
             Node::Not(a) => format!("(not {})", w(a)),
             Node::Test(e) => e_(e),
             Node::Cmp(op, a, b, ..) => format!("({} {} {})", op.symbol(), e_(a), e_(b)),
@@ -706,7 +721,6 @@ mod tests {
         assert_eq!(w(&p("a and b or c")), "(or (and a b) c)");
         assert_eq!(w(&p("not a and b")), "(and (not a) b)");
         assert_eq!(w(&p("!(a || b) && c")), "(and (not (or a b)) c)");
-        assert_eq!(w(&p("a or b xor c and d")), "(or a (xor b (and c d)))");
         assert_eq!(w(&p("a == 1 && b")), "(and (== a 1) b)");
     }
 

@@ -3,139 +3,12 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wirelab_dissect::{Base, FieldDef, FieldRef, FieldType, Packet, Span, Src, Value, NIL};
 
-use crate::{compile_with, FilterError, Resolver};
+use crate::{compile_with, FilterError};
+use wirelab_dissect::{Packet, Span, Src, Value, NIL};
 
-macro_rules! fields {
-    ($($id:ident = $def:expr;)*) => {
-        $(static $id: FieldDef = $def;)*
-        static ALL: &[&FieldDef] = &[$(&$id),*];
-    };
-}
-
-use FieldType as T;
-
-static IP_PROTO_VALS: &[(u64, &str)] = &[(1, "ICMP"), (6, "TCP"), (17, "UDP")];
-static DNS_TYPE_VALS: &[(u64, &str)] = &[
-    (1, "A"),
-    (5, "CNAME"),
-    (12, "PTR"),
-    (15, "MX"),
-    (16, "TXT"),
-    (28, "AAAA"),
-];
-static DNS_RCODE_VALS: &[(u64, &str)] = &[(0, "No error"), (3, "No such name")];
-static DHCP_TYPE_VALS: &[(u64, &str)] = &[
-    (1, "Discover"),
-    (2, "Offer"),
-    (3, "Request"),
-    (5, "ACK"),
-    (6, "NAK"),
-];
-
-// Every field of ../shared/filters/dev.txt, with its Wireshark 4.0 type.
-fields! {
-    FRAME = FieldDef::proto("frame", "Frame");
-    FRAME_LEN = FieldDef::new("frame.len", "Frame Length", T::U32);
-    FRAME_NUMBER = FieldDef::new("frame.number", "Frame Number", T::U32);
-    FRAME_TIME_REL = FieldDef::new("frame.time_relative", "Time since reference", T::RelTime);
-    FRAME_TIME = FieldDef::new("frame.time", "Arrival Time", T::AbsTime);
-    ETH = FieldDef::proto("eth", "Ethernet II");
-    ETH_DST = FieldDef::new("eth.dst", "Destination", T::Ether);
-    ETH_SRC = FieldDef::new("eth.src", "Source", T::Ether);
-    ETH_ADDR = FieldDef::new("eth.addr", "Address", T::Ether);
-    ETH_TYPE = FieldDef::new("eth.type", "Type", T::U16).with_base(Base::Hex);
-    IP = FieldDef::proto("ip", "Internet Protocol Version 4");
-    IP_SRC = FieldDef::new("ip.src", "Source Address", T::Ipv4);
-    IP_DST = FieldDef::new("ip.dst", "Destination Address", T::Ipv4);
-    IP_ADDR = FieldDef::new("ip.addr", "Source or Destination Address", T::Ipv4);
-    IP_TTL = FieldDef::new("ip.ttl", "Time to Live", T::U8);
-    IP_PROTO = FieldDef::new("ip.proto", "Protocol", T::U8).with_strings(IP_PROTO_VALS);
-    IP_FLAGS_DF = FieldDef::new("ip.flags.df", "Don't fragment", T::Bool).with_mask(0x40, 8).with_tfs("Set", "Not set");
-    IP_ID = FieldDef::new("ip.id", "Identification", T::U16).with_base(Base::HexDec);
-    IP_LEN = FieldDef::new("ip.len", "Total Length", T::U16);
-    IPV6 = FieldDef::proto("ipv6", "Internet Protocol Version 6");
-    IPV6_ADDR = FieldDef::new("ipv6.addr", "Address", T::Ipv6);
-    IPV6_SRC = FieldDef::new("ipv6.src", "Source Address", T::Ipv6);
-    IPV6_HLIM = FieldDef::new("ipv6.hlim", "Hop Limit", T::U8);
-    ARP = FieldDef::proto("arp", "Address Resolution Protocol");
-    ARP_OPCODE = FieldDef::new("arp.opcode", "Opcode", T::U16);
-    ARP_SRC_V4 = FieldDef::new("arp.src.proto_ipv4", "Sender IP address", T::Ipv4);
-    ICMP = FieldDef::proto("icmp", "Internet Control Message Protocol");
-    ICMP_TYPE = FieldDef::new("icmp.type", "Type", T::U8);
-    ICMPV6 = FieldDef::proto("icmpv6", "Internet Control Message Protocol v6");
-    ICMPV6_TYPE = FieldDef::new("icmpv6.type", "Type", T::U8);
-    UDP = FieldDef::proto("udp", "User Datagram Protocol");
-    UDP_PORT = FieldDef::new("udp.port", "Source or Destination Port", T::U16);
-    UDP_SRCPORT = FieldDef::new("udp.srcport", "Source Port", T::U16);
-    UDP_LENGTH = FieldDef::new("udp.length", "Length", T::U16);
-    UDP_STREAM = FieldDef::new("udp.stream", "Stream index", T::U32);
-    TCP = FieldDef::proto("tcp", "Transmission Control Protocol");
-    TCP_PORT = FieldDef::new("tcp.port", "Source or Destination Port", T::U16);
-    TCP_SRCPORT = FieldDef::new("tcp.srcport", "Source Port", T::U16);
-    TCP_DSTPORT = FieldDef::new("tcp.dstport", "Destination Port", T::U16);
-    TCP_FLAGS = FieldDef::new("tcp.flags", "Flags", T::U16).with_base(Base::Hex).with_mask(0x0fff, 16);
-    TCP_FLAGS_SYN = FieldDef::new("tcp.flags.syn", "Syn", T::Bool).with_mask(0x002, 12);
-    TCP_FLAGS_ACK = FieldDef::new("tcp.flags.ack", "Acknowledgment", T::Bool).with_mask(0x010, 12);
-    TCP_FLAGS_RESET = FieldDef::new("tcp.flags.reset", "Reset", T::Bool).with_mask(0x004, 12);
-    TCP_FLAGS_FIN = FieldDef::new("tcp.flags.fin", "Fin", T::Bool).with_mask(0x001, 12);
-    TCP_LEN = FieldDef::new("tcp.len", "TCP Segment Len", T::U32);
-    TCP_WIN = FieldDef::new("tcp.window_size_value", "Window", T::U16);
-    TCP_SEQ = FieldDef::new("tcp.seq", "Sequence Number", T::U32);
-    TCP_ACK = FieldDef::new("tcp.ack", "Acknowledgment Number", T::U32);
-    TCP_STREAM = FieldDef::new("tcp.stream", "Stream index", T::U32);
-    TCP_AN_RETR = FieldDef::new("tcp.analysis.retransmission", "Retransmission", T::None);
-    TCP_AN_DUPACK = FieldDef::new("tcp.analysis.duplicate_ack", "Duplicate ACK", T::None);
-    TCP_AN_KA = FieldDef::new("tcp.analysis.keep_alive", "Keep-Alive", T::None);
-    TCP_AN_ZW = FieldDef::new("tcp.analysis.zero_window", "Zero window", T::None);
-    TCP_AN_FLAGS = FieldDef::new("tcp.analysis.flags", "TCP Analysis Flags", T::None);
-    TCP_MSS = FieldDef::new("tcp.options.mss_val", "MSS Value", T::U16);
-    TCP_PAYLOAD = FieldDef::new("tcp.payload", "TCP payload", T::Bytes);
-    DNS = FieldDef::proto("dns", "Domain Name System");
-    DNS_RESPONSE = FieldDef::new("dns.flags.response", "Response", T::Bool).with_mask(0x8000, 16);
-    DNS_RCODE = FieldDef::new("dns.flags.rcode", "Reply code", T::U16).with_mask(0x000f, 16).with_strings(DNS_RCODE_VALS);
-    DNS_QRY_TYPE = FieldDef::new("dns.qry.type", "Type", T::U16).with_strings(DNS_TYPE_VALS);
-    DNS_QRY_NAME = FieldDef::new("dns.qry.name", "Name", T::String);
-    DNS_COUNT_ANSWERS = FieldDef::new("dns.count.answers", "Answer RRs", T::U16);
-    DNS_A = FieldDef::new("dns.a", "Address", T::Ipv4);
-    DNS_AAAA = FieldDef::new("dns.aaaa", "AAAA Address", T::Ipv6);
-    DNS_CNAME = FieldDef::new("dns.cname", "CNAME", T::String);
-    DNS_RESP_TTL = FieldDef::new("dns.resp.ttl", "Time to live", T::I32);
-    DNS_RESPONSE_IN = FieldDef::new("dns.response_in", "Response In", T::FrameNum);
-    DNS_RESPONSE_TO = FieldDef::new("dns.response_to", "Request In", T::FrameNum);
-    DHCP = FieldDef::proto("dhcp", "Dynamic Host Configuration Protocol");
-    DHCP_TYPE = FieldDef::new("dhcp.option.dhcp", "DHCP", T::U8).with_strings(DHCP_TYPE_VALS);
-    DHCP_YOUR = FieldDef::new("dhcp.ip.your", "Your (client) IP address", T::Ipv4);
-    DHCP_REQ_IP = FieldDef::new("dhcp.option.requested_ip_address", "Requested IP Address", T::Ipv4);
-    DHCP_MAC = FieldDef::new("dhcp.hw.mac_addr", "Client MAC address", T::Ether);
-    DHCP_LEASE = FieldDef::new("dhcp.option.ip_address_lease_time", "IP Address Lease Time", T::U32);
-    HTTP = FieldDef::proto("http", "Hypertext Transfer Protocol");
-    HTTP_REQUEST = FieldDef::new("http.request", "Request", T::None);
-    HTTP_RESPONSE = FieldDef::new("http.response", "Response", T::None);
-    HTTP_METHOD = FieldDef::new("http.request.method", "Request Method", T::String);
-    HTTP_URI = FieldDef::new("http.request.uri", "Request URI", T::String);
-    HTTP_CODE = FieldDef::new("http.response.code", "Status Code", T::U16);
-    HTTP_HOST = FieldDef::new("http.host", "Host", T::String);
-    HTTP_CTYPE = FieldDef::new("http.content_type", "Content type", T::String);
-    HTTP_CLEN = FieldDef::new("http.content_length", "Content length", T::U64);
-    HTTP_UA = FieldDef::new("http.user_agent", "User-Agent", T::String);
-    TLS = FieldDef::proto("tls", "Transport Layer Security");
-    TLS_HS_TYPE = FieldDef::new("tls.handshake.type", "Handshake Type", T::U8);
-    TLS_SNI = FieldDef::new("tls.handshake.extensions_server_name", "Server Name", T::String);
-    TLS_CT = FieldDef::new("tls.record.content_type", "Content Type", T::U8);
-    NBNS = FieldDef::proto("nbns", "NetBIOS Name Service");
-    RTT = FieldDef::new("x.rtt", "Round trip", T::Double);
-    SIGNED = FieldDef::new("x.delta", "Signed delta", T::I16);
-}
-
-struct Fields;
-
-impl Resolver for Fields {
-    fn field(&self, name: &str) -> Option<FieldRef> {
-        ALL.iter().copied().find(|f| f.abbrev == name)
-    }
-}
+use crate as crate_resolver;
+include!("testfields.rs");
 
 fn c(s: &str) -> crate::Filter {
     match compile_with(s, &Fields) {
@@ -337,8 +210,6 @@ fn evaluates_existence_logic_and_comparisons() {
             ("tcp and not udp", true),
             ("udp or tcp", true),
             ("udp || !tcp", false),
-            ("tcp xor http", false),
-            ("tcp ^^ udp", true),
             ("tcp.analysis.flags", true),
             ("http.request && !http.response", true),
             ("ip && !tcp && !udp", false),
@@ -379,8 +250,10 @@ fn evaluates_existence_logic_and_comparisons() {
             ("tcp.flags & 0x12 == 0x12", false),
             ("tcp.flags & 0x10", true),
             ("tcp.flags & 0x02", false),
-            ("1 < ip.ttl <= 64", true),
-            ("1 < ip.ttl < 64", false),
+            ("ip.ttl > 1 && ip.ttl <= 64", true),
+            ("tcp.srcport > tcp.dstport >= 80", true),
+            ("tcp.srcport > tcp.dstport > 80", false),
+            ("ip.addr == ip.src == ip.addr", true),
             ("frame.number <= 20", true),
             ("frame.number in {1, 3, 5, 7, 11}", true),
             ("frame.number in {10..20}", false),
@@ -596,12 +469,18 @@ fn fields_lists_what_the_filter_reads() {
     assert!(c("").fields().is_empty());
 }
 
-/// (filter, byte offset, length, message)
+/// (filter, byte offset, length, message). The messages and positions are
+/// those tshark 4.0.17 prints for the same filters, except: regular
+/// expression errors (the `regex` crate words them differently from PCRE2),
+/// malformed addresses and byte strings that tshark's scanner already splits
+/// (`fe80:::1`, `00:zz`, `10/8`, `10.0.0.0/8/8`), unterminated input (tshark
+/// draws one caret past the end; here `len` is 0), and `eth.type == 0800`
+/// (the test field has no value names).
 const INVALID: &[(&str, usize, usize, &str)] = &[
-    ("foo", 0, 3, "\"foo\" is neither a field nor a protocol name."),
-    ("foo == 1", 0, 3, "\"foo\" is neither a field nor a protocol name."),
-    ("tcp.prot == 80", 0, 8, "\"tcp.prot\" is neither a field nor a protocol name."),
-    ("tcp && udpp", 7, 4, "\"udpp\" is neither a field nor a protocol name."),
+    ("foo", 0, 3, "foo is neither a field nor a protocol name."),
+    ("foo == 1", 0, 3, "Left side of \"==\" expression must be a field or function, not foo."),
+    ("tcp.prot == 80", 0, 8, "Left side of \"==\" expression must be a field or function, not tcp.prot."),
+    ("tcp && udpp", 7, 4, "udpp is neither a field nor a protocol name."),
     ("tcp.port == 80 &&", 17, 0, "Unexpected end of filter expression."),
     ("tcp.port ==", 11, 0, "Unexpected end of filter expression."),
     ("== 80", 0, 2, "\"==\" was unexpected in this context."),
@@ -615,44 +494,112 @@ const INVALID: &[(&str, usize, usize, &str)] = &[
     ("tcp.port in {}", 13, 1, "\"}\" was unexpected in this context."),
     ("tcp.port == foo", 12, 3, "\"foo\" is not a valid number."),
     ("tcp.port == 70000", 12, 5, "\"70000\" too big for this field, maximum 65535."),
-    ("ip.ttl == -1", 10, 2, "\"-1\" too small for this field, minimum 0."),
     ("ip.ttl == 1.5", 10, 3, "\"1.5\" is not a valid number."),
     ("ip.src == 10.0.0.256", 10, 10, "\"10.0.0.256\" is not a valid hostname or IPv4 address."),
     ("ip.src == 10.0.0.0/33", 10, 11, "Netmask bits in a CIDR IPv4 address should be <= 32, not 33"),
     ("ip.src == example.com", 10, 11, "\"example.com\" is not a valid hostname or IPv4 address."),
     ("ipv6.addr == fe80:::1", 13, 8, "\"fe80:::1\" is not a valid hostname or IPv6 address."),
-    ("ipv6.addr == ::1/129", 13, 7, "Prefix in a CIDR IPv6 address should be <= 128, not 129"),
-    ("eth.dst == ff:ff:ff", 11, 8, "\"ff:ff:ff\" is not a valid hardware address."),
+    ("ipv6.addr == ::1/129", 13, 7, "Prefix in a IPv6 address should be <= 128, not 129"),
+    ("eth.dst == ff:ff:ff", 11, 8, "\"ff:ff:ff\" contains too few bytes to be a valid Ethernet address."),
     ("eth.src[0:3] == 00:zz", 16, 5, "\"00:zz\" is not a valid byte string."),
     ("dns.qry.type == AAAAA", 16, 5, "\"AAAAA\" cannot be found among the possible values for dns.qry.type."),
-    ("ip.flags.df == maybe", 15, 5, "\"maybe\" is not a valid boolean."),
-    ("ip.src == ip.ttl", 0, 16, "ip.src and ip.ttl are not of compatible types."),
-    ("ip.src contains 10", 0, 6, "ip.src (type=FT_IPv4) cannot participate in 'contains' comparison."),
-    ("tcp.port matches \"8\"", 0, 8, "tcp.port (type=FT_UINT16) cannot participate in 'matches' comparison."),
-    ("tcp.analysis.flags == 1", 0, 18, "tcp.analysis.flags (type=FT_NONE) cannot participate in '==' comparison."),
-    ("dns.qry.name matches foo", 21, 3, "Expected a double quoted string as the regular expression, not \"foo\"."),
-    ("dns.qry.name matches \"(\"", 21, 3, "\"(\" is not a valid regular expression: unclosed group"),
-    ("dns.qry.name == \"abc", 16, 4, "The final quote was missing from a quoted string."),
-    ("frame[0:2 == 1", 5, 9, "The right bracket was missing from a slice."),
-    ("frame[x] == 1", 6, 1, "\"x\" is not a valid range."),
-    ("frame[1:0] == 1", 6, 3, "Range length 0 isn't valid."),
+    ("ip.flags.df == maybe", 15, 5, "\"maybe\" cannot be found among the possible values for ip.flags.df."),
+    ("ip.src == ip.ttl", 10, 6, "ip.src and ip.ttl are not of compatible types."),
+    ("ip.src contains 10", 0, 6, "ip.src (type=IPv4 address) cannot participate in contains comparison."),
+    ("tcp.port matches \"8\"", 0, 8, "tcp.port (type=Unsigned integer (2 bytes)) cannot participate in matches comparison."),
+    ("tcp.analysis.flags == 1", 0, 18, "tcp.analysis.flags (type=Label) cannot participate in == comparison."),
+    ("dns.qry.name matches foo", 21, 3, "Matches requires a double quoted string on the right side."),
+    ("dns.qry.name matches \"(\"", 21, 3, "Regex compilation error: unclosed group."),
+    ("dns.qry.name == \"abc", 20, 0, "The final quote was missing from a quoted string."),
+    ("frame[0:2 == 1", 14, 0, "The right bracket was missing from a slice."),
+    ("frame[x] == 1", 6, 1, "\"x\" is not a valid number."),
+    ("frame[1:0] == 1", 6, 3, "Range 1:0 isn't valid because length 0 isn't positive"),
     ("foo(tcp.port) == 1", 0, 3, "Function 'foo' does not exist"),
-    ("len() == 1", 0, 5, "Function len needs at least 1 argument."),
-    ("len(tcp.port, ip.ttl) == 1", 0, 21, "Function len can only accept 1 argument."),
-    ("lower(tcp.port) == \"x\"", 6, 8, "tcp.port (type=FT_UINT16) is not a string: only string fields can be used with lower()."),
-    ("ip.src + 1 == 2", 0, 6, "ip.src (type=FT_IPv4) does not support arithmetic."),
-    ("1 == 1", 0, 1, "Constant expression is invalid."),
+    ("len() == 1", 0, 3, "Function len needs at least 1 arguments."),
+    ("len(tcp.port, ip.ttl) == 1", 0, 3, "Function len can only accept 1 arguments."),
+    ("lower(tcp.port) == \"x\"", 6, 8, "Only string type fields can be used as parameter for lower()"),
+    ("ip.src + 1 == 2", 0, 6, "FT_IPv4 cannot +."),
+    ("1 == 1", 0, 1, "Left side of \"==\" expression must be a field or function, not 1."),
     ("\"abc\"", 0, 5, "\"abc\" is neither a field nor a protocol name."),
-    ("${nosuch.field} == 1", 2, 12, "\"nosuch.field\" is not a valid protocol or protocol field."),
-    ("ip.src# == 1.1.1.1", 8, 2, "Expected digit or \"[\", not \"==\""),
+    ("${nosuch.field} == 1", 2, 12, "macro 'nosuch.field' does not exist"),
+    ("ip.src# == 1.1.1.1", 7, 1, "Expected digit or \"[\", not \" \""),
     ("dns.qry.name == \"\\q\"", 17, 2, "\\q is not a valid character escape sequence"),
-    ("ip.ttl == 'ab'", 10, 4, "'ab' is not a valid character constant."),
+    ("ip.ttl == 'ab'", 10, 4, "'ab' is too long to be a valid character constant."),
     ("tcp.port in {80..foo}", 17, 3, "\"foo\" is not a valid number."),
-    ("count(1) == 1", 6, 1, "Argument to count() must be a field or an expression, not a literal."),
-    ("ip.src[0:2] & ip.ttl", 0, 20, "ip.src[0:2] and ip.ttl are not of compatible types."),
-    ("frame.len ! 3", 10, 1, "\"!\" was unexpected in this context."),
+    ("count(1) == 1", 6, 1, "Only fields can be used as parameter for count()"),
+    ("ip.src[0:2] & ip.ttl", 14, 6, "ip.src[0:2] and ip.ttl are not type compatible."),
+    ("frame.len ! 3", 12, 1, "\"3\" was unexpected in this context."),
     ("tcp.port == 80 || || udp", 18, 2, "\"||\" was unexpected in this context."),
     ("frame.time == \"yesterday\"", 14, 11, "\"yesterday\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\""),
+    ("tcp ^^ udp", 4, 1, "\"^\" was unexpected in this context."),
+    ("a.b.c", 0, 5, "a.b.c is neither a field nor a protocol name."),
+    ("80 == tcp.port", 0, 2, "Left side of \"==\" expression must be a field or function, not 80."),
+    ("1 < ip.ttl <= 64", 0, 1, "Left side of \"<\" expression must be a field or function, not 1."),
+    ("tcp.port == 80 xor udp", 15, 3, "\"xor\" was unexpected in this context."),
+    ("len(frame)", 0, 3, "You cannot test whether a function is present."),
+    ("tcp.port == 80 && frame.len-ip.len > 3", 18, 16, "Left side of \">\" expression must be a field or function, not frame.len-ip.len."),
+    ("ip.addr == 10.0.0.1 10.0.0.2", 20, 8, "\"10.0.0.2\" was unexpected in this context."),
+    ("eth.type == 0800", 12, 4, "\"0800\" is not a valid number."),
+    ("ip.proto == tcp", 12, 3, "ip.proto and tcp are not of compatible types."),
+    ("frame.time == 1", 14, 1, "\"1\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\""),
+    ("ip.src == 10.0.0.1/32 or ip.dst == 10/8", 35, 4, "\"10/8\" is not a valid hostname or IPv4 address."),
+    ("upper(1) == \"x\"", 6, 1, "Only string type fields can be used as parameter for upper()"),
+    ("tcp.port contains 80", 0, 8, "tcp.port (type=Unsigned integer (2 bytes)) cannot participate in contains comparison."),
+    ("len(foo) == 1", 4, 3, "Only fields can be used as parameter for len()"),
+    ("count(ip.ttl, ip.ttl) == 1", 0, 5, "Function count can only accept 1 arguments."),
+    ("ip.src > \"abc\"", 9, 5, "IPv4 address cannot be converted from a string (\"abc\")."),
+    ("ip.src == \"10.0.0.1\"", 10, 10, "IPv4 address cannot be converted from a string (\"10.0.0.1\")."),
+    ("tcp.port == \"80\"", 12, 4, "Unsigned integer (2 bytes) cannot be converted from a string (\"80\")."),
+    ("eth.dst == \"ff:ff:ff:ff:ff:ff\"", 11, 19, "Ethernet or other MAC address cannot be converted from a string (\"ff:ff:ff:ff:ff:ff\")."),
+    ("frame contains ip.src", 15, 6, "frame and ip.src are not of compatible types."),
+    ("tcp.port in {80, foo}", 17, 3, "\"foo\" is not a valid number."),
+    ("lower(http.host, 1) == \"x\"", 0, 5, "Function lower can only accept 1 arguments."),
+    ("tcp.analysis.flags contains 1", 0, 18, "tcp.analysis.flags (type=Label) cannot participate in contains comparison."),
+    ("ip.ttl == 0x", 10, 2, "\"0x\" is not a valid number."),
+    ("ip.ttl == 99999999999999999999999", 10, 23, "\"99999999999999999999999\" causes an integer overflow."),
+    ("min() == 1", 0, 3, "Function min needs at least 1 arguments."),
+    ("max(ip.src) == 1", 15, 1, "\"1\" is not a valid hostname or IPv4 address."),
+    ("abs(\"x\") == 1", 4, 3, "Type STRING is not valid for abs"),
+    ("ip.src#x == 1.1.1.1", 7, 1, "Expected digit or \"[\", not \"x\""),
+    ("frame[", 6, 0, "The right bracket was missing from a slice."),
+    ("frame]", 5, 1, "\"]\" was unexpected in this context."),
+    ("tcp.port in 80", 12, 2, "\"80\" was unexpected in this context."),
+    ("tcp.port in {80..}", 17, 1, "\"}\" was unexpected in this context."),
+    ("!", 1, 0, "Unexpected end of filter expression."),
+    ("()", 1, 1, "\")\" was unexpected in this context."),
+    ("tcp and ()", 9, 1, "\")\" was unexpected in this context."),
+    ("r\"x\"", 0, 4, "\"x\" is neither a field nor a protocol name."),
+    ("\"a\\x\"", 2, 2, "\\x is not a valid character escape sequence"),
+    ("'a", 2, 0, "The final quote was missing from a character constant."),
+    ("tcp.port == 80 80", 15, 2, "\"80\" was unexpected in this context."),
+    ("tcp.port == 1e3", 12, 3, "\"1e3\" is not a valid number."),
+    ("frame.time_relative == 1e3", 23, 3, "\"1e3\" is not a valid time."),
+    ("tcp.port == 80.0", 12, 4, "\"80.0\" is not a valid number."),
+    ("ip.flags.df == ip.ttl", 15, 6, "ip.flags.df and ip.ttl are not of compatible types."),
+    ("http.request.uri matches \"a{2,1}\"", 25, 8, "Regex compilation error: invalid repetition count range, the start must be <= the end."),
+    ("ip.src == 1.1.1.1 === 1", 10, 7, "Left side of \"===\" expression must be a field or function, not 1.1.1.1."),
+    ("ip.src == 10.0.0.0/8/8", 10, 12, "\"10.0.0.0/8/8\" is not a valid hostname or IPv4 address."),
+    ("string(http.host) == \"x\"", 7, 9, "String conversion for field \"http.host\" is not supported"),
+    ("string(1) == \"x\"", 7, 1, "Only fields can be used as parameter for string()"),
+    ("string(frame) contains \"x\"", 7, 5, "String conversion for field \"frame\" is not supported"),
+    ("foo eq 1", 0, 3, "Left side of \"eq\" expression must be a field or function, not foo."),
+    ("\"abc\" contains x", 0, 5, "Left side of contains expression must be a field or function, not \"abc\"."),
+    ("foo in {1}", 0, 3, "Only a field may be tested for membership in a set."),
+    ("foo contains \"x\"", 0, 3, "Left side of contains expression must be a field or function, not foo."),
+    ("foo matches \"x\"", 0, 3, "Left side of matches expression must be a field or function, not foo."),
+    ("eth.dst == ff:ff:ff:ff:ff:ff:ff", 11, 20, "\"ff:ff:ff:ff:ff:ff:ff\" contains too many bytes to be a valid Ethernet address."),
+    ("abs(ip.src) == 1", 4, 6, "'ip.src' is not a valid argument to 'abs'()"),
+    ("string(tcp.payload) contains \"x\"", 7, 11, "String conversion for field \"tcp.payload\" is not supported"),
+    ("string(tcp.analysis.flags) == \"1\"", 7, 18, "String conversion for field \"tcp.analysis.flags\" is not supported"),
+    ("len(tcp.payload[0:3]) == 3", 4, 16, "Only fields can be used as parameter for len()"),
+    ("len(lower(http.host)) == 3", 4, 5, "Only fields can be used as parameter for len()"),
+    ("tcp.flags.syn == \"maybe\"", 17, 7, "\"maybe\" cannot be found among the possible values for tcp.flags.syn."),
+    ("frame.time_relative == \"1\"", 23, 3, "Time offset cannot be converted from a string (\"1\")."),
+    ("ip.ttl + 1.5 > 3", 9, 3, "\"1.5\" is not a valid number."),
+    ("frame.time_relative * 2 > 3", 0, 19, "FT_RELATIVE_TIME cannot *."),
+    ("len(ip.ttl + 1) == 1", 4, 10, "Only fields can be used as parameter for len()"),
+    ("ip.src == 10.0.0.1 or or", 22, 2, "\"or\" was unexpected in this context."),
+    ("tcp.port == 80 and (udp or)", 26, 1, "\")\" was unexpected in this context."),
 ];
 
 #[test]
@@ -667,7 +614,7 @@ fn invalid_filters_are_rejected_at_the_right_place() {
             ));
         }
     }
-    assert!(INVALID.len() >= 30);
+    assert!(INVALID.len() >= 100);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -676,7 +623,7 @@ fn errors_render_like_tshark() {
     let e = bad("tcp.port == 80 && foo");
     assert_eq!(
         e.render("tcp.port == 80 && foo"),
-        "\"foo\" is neither a field nor a protocol name.\n    tcp.port == 80 && foo\n                      ^~~"
+        "foo is neither a field nor a protocol name.\n    tcp.port == 80 && foo\n                      ^~~"
     );
     let e = bad("tcp.port ==");
     assert_eq!(
@@ -791,11 +738,8 @@ fn global_registry_compiles_frame_fields() {
     assert_eq!(f.fields().len(), 2);
     let d = crate::dftest("frame.number == 3").unwrap();
     assert!(d.contains("FIELD(frame.number <FT_UINT32>)"), "{d}");
-    let e = crate::compile("frame.lenn > 3").unwrap_err();
-    assert_eq!(
-        e.msg,
-        "\"frame.lenn\" is neither a field nor a protocol name."
-    );
+    let e = crate::compile("frame && frame.lenn").unwrap_err();
+    assert_eq!(e.msg, "frame.lenn is neither a field nor a protocol name.");
 }
 
 // ---- property tests (seeded, bounded) ----
@@ -944,7 +888,7 @@ fn gen_test(rng: &mut StdRng, depth: u32) -> String {
             0 => format!("{a} && {b}"),
             1 => format!("({a}) || {b}"),
             2 => format!("!({a})"),
-            3 => format!("{a} xor {b}"),
+            3 => format!("{a} or not {b}"),
             _ => format!("not {a} and ({b})"),
         };
     }
