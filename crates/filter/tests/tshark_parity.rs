@@ -61,7 +61,42 @@ impl Resolver for TsharkFields {
     }
 }
 
+/// Value names (`V`) and true/false names (`T`) from `tshark -G values`.
+/// Extended value strings (`E`) are left out: tshark 4.0 does not match
+/// filter literals against them either (`dns.qry.type == AAAA` fails).
+type ValueNames = HashMap<String, Vec<(u64, &'static str)>>;
+type TrueFalse = HashMap<String, (&'static str, &'static str)>;
+
+fn tshark_values() -> (ValueNames, TrueFalse) {
+    let out = Command::new("tshark")
+        .args(["-G", "values"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("tshark is needed for this test: cannot run it");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut vals: ValueNames = HashMap::new();
+    let mut tfs: TrueFalse = HashMap::new();
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        match cols.as_slice() {
+            ["V", abbrev, v, name, ..] => {
+                if let Ok(v) = v.parse::<u64>() {
+                    vals.entry(abbrev.to_string())
+                        .or_default()
+                        .push((v, leak(name)));
+                }
+            }
+            ["T", abbrev, t, f, ..] => {
+                tfs.entry(abbrev.to_string()).or_insert((leak(t), leak(f)));
+            }
+            _ => {}
+        }
+    }
+    (vals, tfs)
+}
+
 fn tshark_fields() -> TsharkFields {
+    let (mut vals, tfs) = tshark_values();
     let out = Command::new("tshark")
         .args(["-G", "fields"])
         .stderr(Stdio::null())
@@ -83,6 +118,12 @@ fn tshark_fields() -> TsharkFields {
         let mut def = FieldDef::new(leak(abbrev), leak(name), ft);
         if ft == FieldType::Protocol {
             def = def.with_base(Base::None);
+        }
+        if let Some(v) = vals.remove(abbrev) {
+            def = def.with_strings(Box::leak(v.into_boxed_slice()));
+        }
+        if let Some((t, f)) = tfs.get(abbrev) {
+            def = def.with_tfs(t, f);
         }
         let def: FieldRef = Box::leak(Box::new(def));
         map.insert(abbrev.to_string(), def);
@@ -283,6 +324,156 @@ fn value(
     }
 }
 
+/// Filters beyond dev.txt that exercise the rest of the language; their
+/// expected frames come from running tshark on the capture with each.
+const EXTRA: &[&str] = &[
+    "tcp.port === 80",
+    "tcp.port !== 80",
+    "tcp.port ~= 80",
+    "udp.port any_ne 53",
+    "ip.addr all_eq 10.0.0.1",
+    "tcp.port not in {80, 443}",
+    "frame.number in {1..10, 20, 30..35}",
+    "ip.ttl in {64, 128, 255}",
+    "frame[-4:] == 00:00:00:00",
+    "frame[12:2] == 08:00",
+    "frame[12-13] == 86:dd",
+    "eth.src[0:3,5] == 00:1f:29:79",
+    "eth.dst[0] & 1 == 1",
+    "eth.dst[0] & 01",
+    "tcp.flags & 0x02",
+    "{frame.len - ip.len} == 14",
+    "-ip.ttl == -64",
+    "abs(-ip.ttl) == 64",
+    "max(tcp.srcport, tcp.dstport) == 80",
+    "min(tcp.srcport, tcp.dstport) < 1024",
+    "string(tcp.port) == \"80\"",
+    "string(ip.src) == \"10.0.0.1\"",
+    "string(eth.type) == \"0x0800\"",
+    "len(dns.qry.name) == 10",
+    "count(tcp.port) == 2",
+    "ip.proto == \"UDP\"",
+    "ip.proto == ICMP",
+    "tcp.flags.syn == \"Set\"",
+    "tcp.flags.syn == True",
+    "ip.flags.df == 1 && ip.flags.mf == 0",
+    "dns.qry.name matches \"(?-i)COM$\"",
+    "dns.qry.name matches \"^[a-z]+\\\\.\"",
+    "frame matches \"(?-i)HOST:\"",
+    "http.request.uri matches r\"\\.(png|jpg|gif)$\"",
+    "tcp.payload[0:4] == \"HTTP\"",
+    "tcp.payload contains 0d:0a:0d:0a",
+    "ipv6.src == fe80::/10 && ipv6.dst == ff02::/16",
+    "ip.addr#1 == 10.0.0.1",
+    "ip.src#2",
+    "ip#2",
+    "ip.ttl == -1",
+    "ip.ttl > -1",
+    "frame.len > 1000 and not tcp",
+    "udp.srcport == 53 && dns.flags.response == 0",
+    "lower(http.host) == \"localhost\"",
+    "upper(dns.qry.name) contains \"WWW\"",
+    "frame.time_relative >= 10.5",
+    "frame.time_delta > 0.5",
+    "frame.time_relative + 1 > 30",
+    "tcp.window_size_value < 100 && tcp.len > 0",
+    "eth.addr == ff:ff:ff:ff:ff:ff",
+    "eth.src == 00-1f-29-da-2d-79",
+    "tcp.stream in {0..5}",
+    "dns.resp.ttl < 0x100",
+    "ip.dsfield.dscp != 0",
+    "http.request.method == GET",
+    "dns.qry.name == 'a'",
+    "tcp.seq == tcp.ack",
+    "ip.len * 2 / 4 % 3 == 1",
+    "tcp.srcport - tcp.dstport < 0",
+];
+
+/// The frames tshark selects with `filter`.
+fn tshark_select(capture: &str, filter: &str) -> Vec<u32> {
+    let out = Command::new("tshark")
+        .args([
+            "-r",
+            capture,
+            "-Y",
+            filter,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .expect("run tshark -Y");
+    assert!(out.status.success(), "tshark rejected {filter:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Frame numbers as `1-3,7,9-12`.
+fn ranges(v: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if j > i {
+            out.push_str(&format!("{}-{}", v[i], v[j]));
+        } else {
+            out.push_str(&v[i].to_string());
+        }
+        i = j + 1;
+    }
+    out
+}
+
+fn unranges(s: &str) -> Vec<u32> {
+    let mut v = Vec::new();
+    for part in s.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) = (
+                    a.parse().expect("range start"),
+                    b.parse().expect("range end"),
+                );
+                v.extend(a..=b);
+            }
+            None => v.push(part.parse().expect("frame number")),
+        }
+    }
+    v
+}
+
+const EXTRA_GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/extra-filters.tsv");
+
+/// The frames tshark 4.0 selects with each of [`EXTRA`], from
+/// `tests/extra-filters.tsv`; with `WIRELAB_REGEN_FILTER_GOLDEN=1` they are
+/// measured again with tshark and the file is rewritten.
+fn extra_golden(capture: &str) -> HashMap<String, Vec<u32>> {
+    if std::env::var_os("WIRELAB_REGEN_FILTER_GOLDEN").is_some() {
+        let mut text = String::from("# Frames of captures/filter-corpus.pcapng that tshark 4.0 selects (tests/tshark_parity.rs).\n");
+        for f in EXTRA {
+            text.push_str(&format!("{f}\t{}\n", ranges(&tshark_select(capture, f))));
+        }
+        std::fs::write(EXTRA_GOLDEN, text).expect("write tests/extra-filters.tsv");
+    }
+    let text = std::fs::read_to_string(EXTRA_GOLDEN).expect(
+        "tests/extra-filters.tsv is missing: run this test with WIRELAB_REGEN_FILTER_GOLDEN=1",
+    );
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(f, r)| (f.to_string(), unranges(r)))
+        .collect()
+}
+
 #[test]
 fn dev_filters_select_the_frames_tshark_selects() {
     let fields = tshark_fields();
@@ -298,7 +489,7 @@ fn dev_filters_select_the_frames_tshark_selects() {
         .expect("read ../shared/filters/dev.txt");
     let golden_text = std::fs::read_to_string(format!("{SHARED}/golden/filters.tsv"))
         .expect("read ../shared/golden/filters.tsv");
-    let golden: HashMap<&str, Vec<u32>> = golden_text
+    let mut golden: HashMap<&str, Vec<u32>> = golden_text
         .lines()
         .filter_map(|l| l.split_once('\t'))
         .map(|(f, list)| {
@@ -311,10 +502,18 @@ fn dev_filters_select_the_frames_tshark_selects() {
             )
         })
         .collect();
+    let extra = extra_golden(&capture);
+    for f in EXTRA {
+        let want = extra
+            .get(*f)
+            .unwrap_or_else(|| panic!("{f:?} is not in tests/extra-filters.tsv: regenerate it (WIRELAB_REGEN_FILTER_GOLDEN=1)"));
+        golden.insert(f, want.clone());
+    }
     let filters: Vec<(String, Filter)> = dev
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .chain(EXTRA.iter().copied())
         .map(|l| {
             let f = compile_with(l, &fields).unwrap_or_else(|e| panic!("{}", e.render(l)));
             (l.to_string(), f)
