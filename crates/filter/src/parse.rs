@@ -662,7 +662,12 @@ pub fn parse_range(s: &str, pos: usize, len: usize) -> Result<RangeSpec, FilterE
         return Ok(RangeSpec { start, end });
     }
     // "i-j" where i may itself be negative: split at a '-' that is not the first char.
-    if let Some(k) = s[1.min(s.len())..].find('-').map(|k| k + 1) {
+    let dash = s
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c == '-')
+        .map(|(k, _)| k);
+    if let Some(k) = dash {
         let start = num(&s[..k])?;
         let end = num(&s[k + 1..])?;
         return Ok(RangeSpec {
@@ -799,6 +804,8 @@ mod tests {
         );
         assert!(parse_range("x", 0, 1).is_err());
         assert!(parse_range("1:0", 0, 3).is_err());
+        assert!(parse_range("é-1", 0, 4).is_err());
+        assert!(parse_range("é*", 0, 3).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::{compile_with, FilterError};
+use crate::{compile_with, Filter, FilterError};
 use wirelab_dissect::{Packet, Span, Src, Value, NIL};
 
 use crate as crate_resolver;
@@ -814,21 +814,42 @@ const ALPHABET: &[&str] = &[
     "string",
 ];
 
+/// The bounded default count, or `WIRELAB_FUZZ_SCALE` times it for a
+/// longer run (e.g. `WIRELAB_FUZZ_SCALE=100 cargo test --release`).
+fn iterations(default: usize) -> usize {
+    let scale = std::env::var("WIRELAB_FUZZ_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, 10_000);
+    default * scale
+}
+
 #[test]
 fn random_strings_never_panic() {
     let mut rng = StdRng::seed_from_u64(0x5eed_f117);
     let mut bytes = StdRng::seed_from_u64(7);
-    for i in 0..4000 {
+    for i in 0..iterations(4000) {
         let mut s = String::new();
         let n = rng.gen_range(0..12);
         for _ in 0..n {
             s.push_str(ALPHABET[rng.gen_range(0..ALPHABET.len())]);
         }
         if i % 4 == 0 {
-            // Arbitrary characters too.
+            // Arbitrary printable ASCII too.
             let k = bytes.gen_range(0..16);
             let raw: Vec<u8> = (0..k).map(|_| bytes.gen_range(0x20..0x7f)).collect();
             s.push_str(&String::from_utf8_lossy(&raw));
+        }
+        if i % 7 == 0 {
+            // And arbitrary characters anywhere.
+            let k = bytes.gen_range(0..6);
+            for _ in 0..k {
+                let c = char::from_u32(bytes.gen_range(0..0x11000)).unwrap_or('\u{fffd}');
+                let at = bytes.gen_range(0..=s.len());
+                let at = (0..=at).rev().find(|&j| s.is_char_boundary(j)).unwrap_or(0);
+                s.insert(at, c);
+            }
         }
         match compile_with(&s, &Fields) {
             Ok(f) => {
@@ -992,7 +1013,7 @@ fn random_packet(rng: &mut StdRng) -> (Packet, Vec<u8>) {
 fn random_well_formed_filters_compile_and_evaluate() {
     let mut rng = StdRng::seed_from_u64(42);
     let mut hits = 0;
-    for _ in 0..1500 {
+    for _ in 0..iterations(1500) {
         let expr = gen_test(&mut rng, 3);
         let flt = match compile_with(&expr, &Fields) {
             Ok(f) => f,
@@ -1033,5 +1054,64 @@ fn nesting_at_the_limit_compiles_and_evaluates() {
         let f = compile_with(&s, &Fields).unwrap_or_else(|e| panic!("{}", e.render(&s)));
         assert_eq!(f.matches(&p, &fr), want, "{}", &s[..s.len().min(60)]);
         let _ = f.dftest();
+    }
+}
+
+#[test]
+fn filters_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Filter>();
+    let f = std::sync::Arc::new(c("tcp.port == 80 && frame contains \"GET\""));
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let f = f.clone();
+            std::thread::spawn(move || {
+                let (p, fr) = http_packet();
+                (0..100).all(|_| f.matches(&p, &fr))
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().unwrap());
+    }
+}
+
+#[test]
+fn mutated_dev_filters_never_panic() {
+    let filters = dev_filters();
+    let mut rng = StdRng::seed_from_u64(0xd3f_7e57);
+    let (hp, hf) = http_packet();
+    let (dp, df) = dns_packet();
+    for _ in 0..iterations(3000) {
+        let mut s = filters[rng.gen_range(0..filters.len())].clone();
+        for _ in 0..rng.gen_range(1..4) {
+            let at = rng.gen_range(0..=s.len());
+            let at = (0..=at).rev().find(|&j| s.is_char_boundary(j)).unwrap_or(0);
+            match rng.gen_range(0..3) {
+                0 => s.insert_str(at, ALPHABET[rng.gen_range(0..ALPHABET.len())]),
+                1 if at < s.len() => {
+                    s.remove(at);
+                }
+                _ => {
+                    let end = (at + rng.gen_range(0..6)).min(s.len());
+                    let end = (end..=s.len())
+                        .find(|&j| s.is_char_boundary(j))
+                        .unwrap_or(s.len());
+                    s.replace_range(at..end, "");
+                }
+            }
+        }
+        match compile_with(&s, &Fields) {
+            Ok(f) => {
+                let _ = f.matches(&hp, &hf);
+                let _ = f.matches(&dp, &df);
+                let _ = f.dftest();
+            }
+            Err(e) => {
+                assert!(e.pos + e.len <= s.len(), "{s:?}: {e:?}");
+                assert!(!e.msg.is_empty());
+                let _ = e.render(&s);
+            }
+        }
     }
 }
