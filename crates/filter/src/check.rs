@@ -454,17 +454,19 @@ impl Ck<'_> {
                         })
                     }
                 };
+                // As tshark 4.0: byte-like values slice; numbers, labels
+                // and times do not.
                 let field_like = matches!(x, Expr::Field(..) | Expr::Ref(..));
                 let ok = match t {
                     Ty::Proto | Ty::Bytes | Ty::Str | Ty::Ether => true,
-                    Ty::Int | Ty::Bool | Ty::V4 | Ty::V6 | Ty::None => field_like,
+                    Ty::V4 | Ty::V6 => field_like,
                     _ => false,
                 };
                 if !ok {
                     return Err(err(
                         inner,
                         format!(
-                            "{} (type={}) cannot be sliced.",
+                            "\"{}\" is a {} and cannot be sliced into a sequence of bytes.",
                             self.name_of(&x, inner),
                             Self::ptype(&x, t)
                         ),
@@ -1135,7 +1137,7 @@ fn parse_v6(s: &str) -> Result<([u8; 16], u8), String> {
 }
 
 /// A byte string: `aa:bb:cc`, `aa-bb`, `aa.bb`, `aabb.ccdd.eeff`, plain
-/// hex of even length, or a single byte `a`/`aa`.
+/// hex of even length, or a single byte `a`/`aa`/`0xaa`.
 pub(crate) fn parse_bytes(s: &str) -> Option<Vec<u8>> {
     let hex = |p: &str| -> Option<Vec<u8>> {
         if p.is_empty() || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
@@ -1152,6 +1154,10 @@ pub(crate) fn parse_bytes(s: &str) -> Option<Vec<u8>> {
             .map(|i| u8::from_str_radix(&p[i..i + 2], 16).ok())
             .collect()
     };
+    // tshark 4.0 also takes one byte written as `0xNN`.
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return if h.len() == 2 { hex(h) } else { None };
+    }
     let sep = s.bytes().find(|c| matches!(c, b':' | b'-' | b'.'));
     match sep {
         None => hex(s),

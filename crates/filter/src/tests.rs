@@ -302,6 +302,8 @@ fn evaluates_addresses_bytes_and_strings() {
             ("eth.src[0:2,5] == 00:00:01", true),
             ("eth.src[4:5] == 00", false),
             ("eth.dst[0] & 1", true),
+            ("eth.dst[0] & 0x01", true),
+            ("eth.dst[0] == 0xff", true),
             ("eth.src[0] & 1", false),
             ("eth.type == 0x0800", true),
             ("frame contains \"GET\"", true),
@@ -313,7 +315,6 @@ fn evaluates_addresses_bytes_and_strings() {
             ("tcp.payload contains 48:54", true),
             ("tcp.payload[0:3] == \"GET\"", true),
             ("ip.src[0] == 0a", true),
-            ("ip.ttl[0] == 40", true),
             ("frame matches \"host:\"", true),
             ("frame matches \"(?-i)host:\"", false),
             ("frame matches \"(?i)HOST:\"", true),
@@ -478,6 +479,11 @@ fn fields_lists_what_the_filter_reads() {
 /// (the test field has no value names).
 const INVALID: &[(&str, usize, usize, &str)] = &[
     ("foo", 0, 3, "foo is neither a field nor a protocol name."),
+    ("frame[0:2] == 0xffff", 14, 6, "\"0xffff\" is not a valid byte string."),
+    ("frame[20:1] & 0x1", 14, 3, "\"0x1\" is not a valid byte string."),
+    ("ip.ttl[0] == 40", 0, 6, "\"ip.ttl\" is a Unsigned integer (1 byte) and cannot be sliced into a sequence of bytes."),
+    ("icmp.type == \"Echo (ping) request\"", 13, 21, "Unsigned integer (1 byte) cannot be converted from a string (\"Echo (ping) request\")."),
+    ("tcp.port in {\"80\"}", 13, 4, "Unsigned integer (2 bytes) cannot be converted from a string (\"80\")."),
     ("foo == 1", 0, 3, "Left side of \"==\" expression must be a field or function, not foo."),
     ("tcp.prot == 80", 0, 8, "Left side of \"==\" expression must be a field or function, not tcp.prot."),
     ("tcp && udpp", 7, 4, "udpp is neither a field nor a protocol name."),
