@@ -122,6 +122,8 @@ pub fn run(args: ReadArgs) -> Result<()> {
     let print =
         !args.quiet && (args.write.is_none() || args.verbose || args.hex || format != Format::Text);
     let mut dissector = Dissector::new();
+    // Item text is only shown by -V and JSON.
+    dissector.set_labels(args.verbose || format == Format::Json);
     let mut pkt = Packet::new();
     let mut number = 0u64;
     let mut first_json = true;
@@ -345,6 +347,7 @@ fn first_pass(file: &Path, filter: &wirelab_filter::Filter) -> Result<Vec<u64>> 
     let mut reader = wirelab_pcap::Reader::open(file)
         .with_context(|| format!("cannot read {}", file.display()))?;
     let mut dissector = Dissector::new();
+    dissector.set_labels(false);
     let mut pkt = Packet::new();
     let mut keep = Vec::new();
     let mut number = 0u64;
