@@ -15,6 +15,8 @@ struct Cli {
 enum Cmd {
     /// List the fields the analyzer knows (like `tshark -G fields`).
     Fields,
+    /// Authoritative DNS server with a forwarding cache (UDP and TCP).
+    Dns(wirelab_services::dns::DnsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -24,6 +26,9 @@ fn main() -> anyhow::Result<()> {
             for f in wirelab_dissect::registry().all() {
                 println!("{}\t{}\t{}", f.abbrev, f.name, f.ftype.wireshark_name());
             }
+        }
+        Cmd::Dns(args) => {
+            tokio::runtime::Runtime::new()?.block_on(wirelab_services::dns::run(args))?;
         }
     }
     Ok(())
