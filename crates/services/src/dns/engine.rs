@@ -13,12 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Edns, Message, MessageType, Metadata, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{DNSClass, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use super::cache::{Cache, CacheKey};
 use super::rrl::{Rrl, RrlConfig, Verdict};
-use super::zone::{key, Sections, Zones};
+use super::zone::{key, recase, Sections, Zones};
 
 /// How a query arrived: this bounds the response size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,6 +312,10 @@ impl Engine {
                 return self.forward_or_cache(md, query, client_edns, tr, limit, now);
             }
             resp.metadata.response_code = ResponseCode::Refused;
+            if let Some(e) = &mut resp.edns {
+                // RFC 8914 Extended DNS Error 20: Not Authoritative.
+                e.options_mut().insert(EdnsOption::Unknown(15, vec![0, 20]));
+            }
             return self.finish(resp, Sections::default(), tr, Some(limit), 6);
         };
         if matches!(qt, RecordType::AXFR | RecordType::IXFR) {
@@ -320,6 +325,7 @@ impl Engine {
         }
         let mut s = Sections::default();
         zone.lookup(query.name(), qt, &mut s);
+        recase(&mut s, query.name());
         let class = rcode_class(&s);
         let name_for_rrl = if class == 1 || class == 2 {
             key(zone.origin()) // RFC-less RRL practice: negatives per zone
@@ -463,6 +469,7 @@ impl Engine {
         // OPT the upstream sent: ours is added below.
         s.additional
             .retain(|g| g.iter().all(|r| r.record_type() != RecordType::OPT));
+        recase(&mut s, p.query.name());
         let mut resp = Message::response(p.client.id, OpCode::Query);
         resp.metadata = Metadata::response_from_request(&p.client);
         resp.metadata.recursion_available = true;

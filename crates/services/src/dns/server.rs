@@ -69,11 +69,13 @@ pub async fn serve(engine: Engine, cfg: ServerConfig) -> anyhow::Result<()> {
         sent: AtomicU64::new(0),
     });
     let mut tasks = tokio::task::JoinSet::new();
+    let mut cfg = cfg;
     for _ in 0..cfg.udp_workers.max(1) {
-        let sock = Arc::new(
-            udp_socket(cfg.listen).with_context(|| format!("cannot bind UDP {}", cfg.listen))?,
-        );
-        tasks.spawn(udp_worker(sock, engine.clone(), up.clone()));
+        let sock =
+            udp_socket(cfg.listen).with_context(|| format!("cannot bind UDP {}", cfg.listen))?;
+        // Port 0: every worker and the TCP listener share the first port.
+        cfg.listen = sock.local_addr()?;
+        tasks.spawn(udp_worker(Arc::new(sock), engine.clone(), up.clone()));
     }
     let tcp =
         tcp_listener(cfg.listen).with_context(|| format!("cannot bind TCP {}", cfg.listen))?;

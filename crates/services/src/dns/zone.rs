@@ -34,6 +34,12 @@ dhcp IN A    10.20.30.40
 files IN A   10.20.30.40
 ";
 
+/// Number of labels, a leading `*` included (hickory's `num_labels`
+/// leaves it out, as RRSIG's Labels field does).
+pub fn nlabels(name: &Name) -> usize {
+    name.iter().count()
+}
+
 /// Lowercase wire form of a name: the key of every lookup.
 pub fn key(name: &Name) -> Vec<u8> {
     let mut w = Vec::with_capacity(name.len() + 2);
@@ -101,7 +107,7 @@ impl Zone {
         let soa = first.record.clone();
         let first_pos = first.pos.clone();
         let mut nodes: HashMap<Vec<u8>, Node> = HashMap::new();
-        let apex_labels = origin.num_labels();
+        let apex_labels = nlabels(&origin);
         for zr in records {
             let r = zr.record;
             if !origin.zone_of(&r.name) {
@@ -111,7 +117,7 @@ impl Zone {
                 ));
             }
             let rt = r.record_type();
-            if rt == RecordType::SOA && r.name.num_labels() != apex_labels {
+            if rt == RecordType::SOA && nlabels(&r.name) != apex_labels {
                 return Err(bad(&zr.pos, "SOA below the zone apex".into()));
             }
             if rt == RecordType::SOA && !nodes.is_empty() && nodes.contains_key(&key(&origin)) {
@@ -122,8 +128,8 @@ impl Zone {
                 }
             }
             // Empty non-terminals exist (RFC 4592 section 2.2.2).
-            for j in apex_labels..r.name.num_labels() {
-                nodes.entry(key(&r.name.trim_to(j as usize))).or_default();
+            for j in apex_labels..nlabels(&r.name) {
+                nodes.entry(key(&r.name.trim_to(j))).or_default();
             }
             let node = nodes.entry(key(&r.name)).or_default();
             let has_cname = node.get(RecordType::CNAME).is_some();
@@ -204,12 +210,12 @@ impl Zone {
     /// Answers `qname`/`qtype` from this zone (which must contain `qname`).
     pub fn lookup(&self, qname: &Name, qtype: RecordType, out: &mut Sections) {
         out.aa = true;
-        let apex = self.origin.num_labels() as usize;
+        let apex = nlabels(&self.origin);
         let mut name = qname.clone();
         let mut hops = 0usize;
         let mut seen: Vec<Vec<u8>> = Vec::new();
         loop {
-            let n = name.num_labels() as usize;
+            let n = nlabels(&name);
             // A zone cut above or at the name: refer (RFC 1034 4.3.2 step 3b),
             // except DS at the cut, which the parent answers (RFC 4035 3.1.4.1).
             for j in apex + 1..=n {
@@ -350,6 +356,55 @@ pub struct Sections {
     pub(crate) additional_owners: Vec<Vec<u8>>,
 }
 
+/// Gives every name in `s` that ends in a suffix of the question name
+/// (compared without case) the question's spelling of that suffix. This is
+/// the message Knot sends: it compresses names against the question
+/// case-insensitively, so they take the question's case (RFC 4343 allows
+/// either; matching it keeps both servers' answers byte-comparable).
+pub fn recase(s: &mut Sections, q: &Name) {
+    let ql: Vec<&[u8]> = q.iter().collect();
+    let fix = |n: &mut Name| {
+        let nl: Vec<&[u8]> = n.iter().collect();
+        let k = nl
+            .iter()
+            .rev()
+            .zip(ql.iter().rev())
+            .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+            .count();
+        if k == 0 || nl[nl.len() - k..] == ql[ql.len() - k..] {
+            return;
+        }
+        let labels = nl[..nl.len() - k]
+            .iter()
+            .chain(&ql[ql.len() - k..])
+            .copied();
+        if let Ok(mut new) = Name::from_labels(labels) {
+            new.set_fqdn(true);
+            *n = new;
+        }
+    };
+    let records = s
+        .answer
+        .iter_mut()
+        .chain(s.authority.iter_mut())
+        .chain(s.additional.iter_mut().flatten());
+    for r in records {
+        fix(&mut r.name);
+        match &mut r.data {
+            RData::CNAME(t) => fix(&mut t.0),
+            RData::NS(t) => fix(&mut t.0),
+            RData::PTR(t) => fix(&mut t.0),
+            RData::MX(m) => fix(&mut m.exchange),
+            RData::SRV(v) => fix(&mut v.target),
+            RData::SOA(v) => {
+                fix(&mut v.mname);
+                fix(&mut v.rname);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The zones a server is authoritative for.
 #[derive(Debug, Clone, Default)]
 pub struct Zones {
@@ -367,7 +422,7 @@ impl Zones {
         self.zones
             .iter()
             .filter(|z| z.origin.zone_of(name))
-            .max_by_key(|z| z.origin.num_labels())
+            .max_by_key(|z| nlabels(&z.origin))
     }
 
     /// The zones.
@@ -386,7 +441,7 @@ mod tests {
     }
 
     const Z: &str = "$ORIGIN ex.\n$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n\
-        www CNAME web\nweb CNAME app\napp A 192.0.2.2\n*.w A 192.0.2.3\nsub.w TXT x\n\
+        www CNAME web\nweb CNAME app\napp A 192.0.2.2\n*.w A 192.0.2.3\nsub.w TXT x\n*.cw CNAME app\n\
         a.b.c A 192.0.2.4\nkid NS ns.kid\nns.kid A 192.0.2.5\n";
 
     fn ask(z: &Zone, n: &str, t: RecordType) -> Sections {
@@ -411,6 +466,9 @@ mod tests {
         assert_eq!((s.rcode, s.answer.len()), (ResponseCode::NoError, 0));
         let s = ask(&z, "x.w.ex.", RecordType::A); // RFC 4592 synthesis
         assert_eq!(s.answer[0].name.to_ascii(), "x.w.ex.");
+        // A wildcard whose parent exists only as an empty non-terminal.
+        let s = ask(&z, "x.cw.ex.", RecordType::A);
+        assert_eq!(s.answer.len(), 2);
         let s = ask(&z, "x.sub.w.ex.", RecordType::A); // closest encloser sub.w: no *.sub.w
         assert_eq!(s.rcode, ResponseCode::NXDomain);
         let s = ask(&z, "a.kid.ex.", RecordType::A); // referral with glue
@@ -422,6 +480,18 @@ mod tests {
         let s = ask(&z, "ex.", RecordType::ANY); // RFC 8482: one RRset
         assert_eq!(s.answer.len(), 1);
         assert_eq!(s.answer[0].record_type(), RecordType::NS);
+    }
+
+    #[test]
+    fn recase_follows_the_question() {
+        let z = zone(Z);
+        let q = Name::from_ascii("WWW.Ex.").unwrap();
+        let mut s = Sections::default();
+        z.lookup(&q, RecordType::A, &mut s);
+        recase(&mut s, &q);
+        let names: Vec<String> = s.answer.iter().map(|r| r.name.to_ascii()).collect();
+        assert_eq!(names, ["WWW.Ex.", "web.Ex.", "app.Ex."]);
+        assert_eq!(s.answer[0].data.to_string(), "web.Ex.");
     }
 
     #[test]
