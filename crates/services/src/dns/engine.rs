@@ -50,7 +50,7 @@ impl Default for EngineConfig {
         Self {
             max_udp_payload: 1232,
             forwarding: false,
-            answer_table_entries: 65_536,
+            answer_table_entries: 8_192,
             rrl: None,
             cache_entries: 100_000,
         }
@@ -604,6 +604,24 @@ mod tests {
             ask(&mut e, &q).metadata.response_code,
             ResponseCode::FormErr
         );
+        // A name over 255 bytes (RFC 1035 3.1): five 63-byte labels.
+        let mut q = vec![0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        for _ in 0..5 {
+            q.push(63);
+            q.extend([b'a'; 63]);
+        }
+        q.extend([0, 0, 1, 0, 1]);
+        assert_eq!(
+            ask(&mut e, &q).metadata.response_code,
+            ResponseCode::FormErr
+        );
+        // Counts that lie: ARCOUNT=3 with no records after the question.
+        let mut q = query("example.com.", RecordType::A, None);
+        q[11] = 3;
+        assert_eq!(
+            ask(&mut e, &q).metadata.response_code,
+            ResponseCode::FormErr
+        );
         // EDNS version 1: BADVERS (RFC 6891 6.1.3).
         let mut q = query("example.com.", RecordType::A, Some(1232));
         let n = q.len();
@@ -690,5 +708,55 @@ mod tests {
         let later = now + Duration::from_secs(1);
         let r = e.handle(&q, IpAddr::from([192, 0, 2, 7]), Transport::Udp, later);
         assert!(matches!(r, Outcome::Reply(_)));
+    }
+
+    /// The fuzz target's properties on a seeded stream of mutated and
+    /// random queries (a stable-toolchain smoke run of fuzz/dns_query).
+    #[test]
+    fn mutated_queries_never_panic_and_replies_parse() {
+        let mut e = engine();
+        let seeds = [
+            query("example.com.", RecordType::A, Some(1232)),
+            query("www.example.com.", RecordType::AAAA, None),
+            query("nx.example.com.", RecordType::MX, Some(512)),
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let src = IpAddr::from([127, 0, 0, 1]);
+        for i in 0..20_000u32 {
+            let mut q = if i % 7 == 0 {
+                (0..next() % 80).map(|_| next() as u8).collect()
+            } else {
+                seeds[(next() % 3) as usize].clone()
+            };
+            for _ in 0..1 + next() % 4 {
+                let len = q.len() as u64;
+                match next() % 4 {
+                    0 if len > 0 => q[(next() % len) as usize] = next() as u8,
+                    1 if len > 0 => q.truncate((next() % len) as usize),
+                    2 => q.push(next() as u8),
+                    _ if len > 12 => {
+                        q[(12 + next() % (len - 12)) as usize] = 0xc0 | next() as u8 & 0x3f
+                    }
+                    _ => {}
+                }
+            }
+            for tr in [Transport::Udp, Transport::Tcp] {
+                if let Outcome::Reply(r) = e.handle(&q, src, tr, Instant::now()) {
+                    let m = Message::from_vec(&r)
+                        .unwrap_or_else(|err| panic!("{q:02x?} -> {r:02x?}: {err}"));
+                    assert_eq!(m.metadata.message_type, MessageType::Response);
+                    assert_eq!(&r[..2], &q[..2]);
+                    if tr == Transport::Udp {
+                        assert!(r.len() <= 1232);
+                    }
+                }
+            }
+        }
     }
 }

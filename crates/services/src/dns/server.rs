@@ -39,15 +39,14 @@ struct Upstream {
     sent: AtomicU64,
 }
 
-fn udp_socket(addr: SocketAddr) -> anyhow::Result<UdpSocket> {
+fn udp_socket(addr: SocketAddr) -> anyhow::Result<std::net::UdpSocket> {
     let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     s.set_reuse_address(true)?;
     s.set_reuse_port(true)?;
     let _ = s.set_recv_buffer_size(4 << 20);
     let _ = s.set_send_buffer_size(4 << 20);
     s.bind(&addr.into())?;
-    s.set_nonblocking(true)?;
-    Ok(UdpSocket::from_std(s.into())?)
+    Ok(s.into())
 }
 
 fn tcp_listener(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -70,12 +69,17 @@ pub async fn serve(engine: Engine, cfg: ServerConfig) -> anyhow::Result<()> {
     });
     let mut tasks = tokio::task::JoinSet::new();
     let mut cfg = cfg;
-    for _ in 0..cfg.udp_workers.max(1) {
+    let rt = tokio::runtime::Handle::current();
+    for i in 0..cfg.udp_workers.max(1) {
         let sock =
             udp_socket(cfg.listen).with_context(|| format!("cannot bind UDP {}", cfg.listen))?;
         // Port 0: every worker and the TCP listener share the first port.
         cfg.listen = sock.local_addr()?;
-        tasks.spawn(udp_worker(Arc::new(sock), engine.clone(), up.clone()));
+        let (eng, up, rt) = (engine.clone(), up.clone(), rt.clone());
+        std::thread::Builder::new()
+            .name(format!("dns-udp-{i}"))
+            .spawn(move || udp_worker(Arc::new(sock), eng, up, rt))
+            .context("cannot start a UDP worker thread")?;
     }
     let tcp =
         tcp_listener(cfg.listen).with_context(|| format!("cannot bind TCP {}", cfg.listen))?;
@@ -100,14 +104,18 @@ pub async fn serve(engine: Engine, cfg: ServerConfig) -> anyhow::Result<()> {
     }
 }
 
-async fn udp_worker(
-    sock: Arc<UdpSocket>,
+/// One UDP worker: a thread blocking on its own socket (no scheduler
+/// between the socket and the answer), a buffer allocated once; forwarded
+/// queries are handed to the tokio runtime.
+fn udp_worker(
+    sock: Arc<std::net::UdpSocket>,
     mut engine: Engine,
     up: Arc<Upstream>,
-) -> anyhow::Result<()> {
+    rt: tokio::runtime::Handle,
+) {
     let mut buf = vec![0u8; 65_535];
     loop {
-        let (n, peer) = match sock.recv_from(&mut buf).await {
+        let (n, peer) = match sock.recv_from(&mut buf) {
             Ok(x) => x,
             Err(e) => {
                 // ICMP errors from earlier sends show up here: not fatal.
@@ -117,16 +125,16 @@ async fn udp_worker(
         };
         match engine.handle(&buf[..n], peer.ip(), Transport::Udp, Instant::now()) {
             Outcome::Reply(r) => {
-                if let Err(e) = sock.send_to(&r, peer).await {
+                if let Err(e) = sock.send_to(&r, peer) {
                     tracing::debug!(%peer, "udp send: {e}");
                 }
             }
             Outcome::Drop => {}
             Outcome::Forward(p) => {
                 let (sock, eng, up) = (sock.clone(), engine.clone(), up.clone());
-                tokio::spawn(async move {
+                rt.spawn(async move {
                     let r = forward(&up, &eng, &p).await;
-                    let _ = sock.send_to(&r, peer).await;
+                    let _ = sock.send_to(&r, peer);
                 });
             }
         }
