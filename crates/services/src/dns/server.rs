@@ -9,7 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::AsRawFd;
+
 use anyhow::Context as _;
+use nix::sys::socket::{
+    recvmmsg, sendmmsg, ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage,
+};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -104,38 +110,102 @@ pub async fn serve(engine: Engine, cfg: ServerConfig) -> anyhow::Result<()> {
     }
 }
 
+/// Datagrams read (and answers written) per system call.
+const BATCH: usize = 32;
+/// Largest UDP query read; longer ones are cut (MSG_TRUNC) and dropped.
+const MAX_UDP_QUERY: usize = 4096;
+
+fn peer_of(a: &SockaddrStorage) -> Option<SocketAddr> {
+    if let Some(v4) = a.as_sockaddr_in() {
+        return Some(SocketAddr::from(*v4));
+    }
+    a.as_sockaddr_in6().map(|v6| SocketAddr::from(*v6))
+}
+
 /// One UDP worker: a thread blocking on its own socket (no scheduler
-/// between the socket and the answer), a buffer allocated once; forwarded
-/// queries are handed to the tokio runtime.
+/// between the socket and the answer), buffers allocated once, up to
+/// [`BATCH`] queries read with one `recvmmsg` and their answers written
+/// with one `sendmmsg` (as Knot's UDP workers do). Forwarded queries are
+/// handed to the tokio runtime.
 fn udp_worker(
     sock: Arc<std::net::UdpSocket>,
     mut engine: Engine,
     up: Arc<Upstream>,
     rt: tokio::runtime::Handle,
 ) {
-    let mut buf = vec![0u8; 65_535];
+    let fd = sock.as_raw_fd();
+    let mut bufs = vec![[0u8; MAX_UDP_QUERY]; BATCH];
+    let mut rhdr = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+    let mut shdr = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+    let mut got: Vec<(usize, Option<SockaddrStorage>, bool)> = Vec::with_capacity(BATCH);
+    let mut replies: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+    let mut to: Vec<Option<SockaddrStorage>> = Vec::with_capacity(BATCH);
     loop {
-        let (n, peer) = match sock.recv_from(&mut buf) {
-            Ok(x) => x,
-            Err(e) => {
-                // ICMP errors from earlier sends show up here: not fatal.
-                tracing::debug!("udp recv: {e}");
-                continue;
-            }
-        };
-        match engine.handle(&buf[..n], peer.ip(), Transport::Udp, Instant::now()) {
-            Outcome::Reply(r) => {
-                if let Err(e) = sock.send_to(&r, peer) {
-                    tracing::debug!(%peer, "udp send: {e}");
+        got.clear();
+        {
+            let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
+                bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
+            match recvmmsg(
+                fd,
+                &mut rhdr,
+                iovs.iter_mut(),
+                MsgFlags::MSG_WAITFORONE,
+                None,
+            ) {
+                Ok(msgs) => got.extend(
+                    msgs.map(|m| (m.bytes, m.address, m.flags.contains(MsgFlags::MSG_TRUNC))),
+                ),
+                Err(e) => {
+                    // ICMP errors from earlier sends show up here: not fatal.
+                    tracing::debug!("udp recvmmsg: {e}");
+                    continue;
                 }
             }
-            Outcome::Drop => {}
-            Outcome::Forward(p) => {
-                let (sock, eng, up) = (sock.clone(), engine.clone(), up.clone());
-                rt.spawn(async move {
-                    let r = forward(&up, &eng, &p).await;
-                    let _ = sock.send_to(&r, peer);
-                });
+        }
+        let now = Instant::now();
+        replies.clear();
+        to.clear();
+        for (i, &(n, addr, cut)) in got.iter().enumerate() {
+            let (Some(addr), Some(buf)) = (addr, bufs.get(i)) else {
+                continue;
+            };
+            let Some(peer) = peer_of(&addr) else { continue };
+            if cut || n > buf.len() {
+                continue;
+            }
+            match engine.handle(&buf[..n], peer.ip(), Transport::Udp, now) {
+                Outcome::Reply(r) => {
+                    replies.push(r);
+                    to.push(Some(addr));
+                }
+                Outcome::Drop => {}
+                Outcome::Forward(p) => {
+                    let (sock, eng, up) = (sock.clone(), engine.clone(), up.clone());
+                    rt.spawn(async move {
+                        let r = forward(&up, &eng, &p).await;
+                        let _ = sock.send_to(&r, peer);
+                    });
+                }
+            }
+        }
+        let mut sent = 0;
+        while sent < replies.len() {
+            let iovs: Vec<[IoSlice<'_>; 1]> =
+                replies[sent..].iter().map(|r| [IoSlice::new(r)]).collect();
+            let cm: [ControlMessage<'_>; 0] = [];
+            match sendmmsg(fd, &mut shdr, &iovs, &to[sent..], cm, MsgFlags::empty()) {
+                Ok(res) => {
+                    let n = res.count();
+                    if n == 0 {
+                        break;
+                    }
+                    sent += n;
+                }
+                Err(e) => {
+                    tracing::debug!("udp sendmmsg: {e}");
+                    // Skip the datagram that failed (e.g. an unreachable peer).
+                    sent += 1;
+                }
             }
         }
     }
