@@ -189,8 +189,11 @@ impl Engine {
         if q.len() < 12 || q[2] & 0x80 != 0 {
             return Outcome::Drop;
         }
-        let table_key = (tr == Transport::Udp && q.len() <= 512).then(|| q[2..].to_vec());
-        if let Some(k) = &table_key {
+        // The table's key: the query minus its ID (no allocation to look up).
+        let table_key =
+            (tr == Transport::Udp && q.len() <= 512 && self.cfg.answer_table_entries > 0)
+                .then(|| &q[2..]);
+        if let Some(k) = table_key {
             if let Some(st) = self.answers.get(k) {
                 let mut out = st.bytes.clone();
                 out[0] = q[0];
@@ -210,7 +213,7 @@ impl Engine {
                         self.answers.clear();
                     }
                     self.answers.insert(
-                        k,
+                        k.to_vec(),
                         Stored {
                             bytes: bytes.clone(),
                             rrl_class,

@@ -78,6 +78,9 @@ pub struct DnsConfig {
     pub forward_retries: u32,
     /// Most answers in the forwarding cache.
     pub cache_entries: usize,
+    /// Most encoded answers each UDP worker keeps for repeated questions
+    /// (0: always decode, look up and encode).
+    pub answer_table_entries: usize,
     /// Response-rate limiting (off unless `responses_per_second` > 0).
     pub rrl: Option<rrl::RrlConfig>,
 }
@@ -95,6 +98,7 @@ impl Default for DnsConfig {
             forward_timeout_ms: 1_000,
             forward_retries: 2,
             cache_entries: 100_000,
+            answer_table_entries: 8_192,
             rrl: None,
         }
     }
@@ -182,7 +186,7 @@ pub async fn run(args: DnsArgs) -> anyhow::Result<()> {
         forwarding: !cfg.forward.is_empty(),
         rrl,
         cache_entries: cfg.cache_entries,
-        ..EngineConfig::default()
+        answer_table_entries: cfg.answer_table_entries,
     };
     let engine = Engine::new(zones, ecfg, Instant::now());
     let workers = if cfg.udp_workers == 0 {
