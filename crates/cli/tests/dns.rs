@@ -732,3 +732,56 @@ fn bad_zone_and_bad_flags_exit_codes() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&addr));
 }
+
+#[test]
+fn tcp_connection_limit() {
+    let zone = data_dir().join("lab.zone");
+    let dir = TempDir::new("lim");
+    let cfg = dir.0.join("dns.toml");
+    std::fs::write(&cfg, "tcp_max_connections = 2\n").unwrap();
+    let wl = Wirelab::start(&[
+        "--zone",
+        zone.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    let ask_on = |s: &mut TcpStream, id: u16| -> std::io::Result<Message> {
+        let q = query_bytes("lab.test.", RecordType::SOA, id);
+        let mut f = (q.len() as u16).to_be_bytes().to_vec();
+        f.extend(q);
+        s.write_all(&f)?;
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len)?;
+        let mut r = vec![0u8; u16::from_be_bytes(len) as usize];
+        s.read_exact(&mut r)?;
+        Ok(Message::from_vec(&r).unwrap())
+    };
+    let mut open = Vec::new();
+    for id in 1..=2 {
+        let mut s = TcpStream::connect(("127.0.0.1", wl.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        assert_eq!(ask_on(&mut s, id).unwrap().metadata.id, id);
+        open.push(s);
+    }
+    // A third connection is closed at once while two are open.
+    let mut third = TcpStream::connect(("127.0.0.1", wl.port)).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    assert!(
+        ask_on(&mut third, 3).is_err(),
+        "third connection must be refused"
+    );
+    // Closing one frees a slot.
+    drop(open.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut s = TcpStream::connect(("127.0.0.1", wl.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        if ask_on(&mut s, 4).is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no slot freed after a close");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
