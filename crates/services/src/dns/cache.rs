@@ -12,6 +12,9 @@ use super::zone::{key, Sections};
 
 /// Longest time anything is cached (as Unbound's `cache-max-ttl`).
 const MAX_TTL: u32 = 86_400;
+/// Answers with more records than this are passed on but not cached, so
+/// that memory stays bounded by entries × records.
+const MAX_RECORDS: usize = 64;
 
 /// What a cached answer is filed under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -90,6 +93,11 @@ impl Cache {
     /// Stores an answer if it may be cached.
     pub fn insert(&mut self, k: CacheKey, s: &Sections, now: Instant) {
         let Some(ttl) = lifetime(s) else { return };
+        let records =
+            s.answer.len() + s.authority.len() + s.additional.iter().map(Vec::len).sum::<usize>();
+        if records > MAX_RECORDS {
+            return;
+        }
         if self.max == 0 {
             return;
         }

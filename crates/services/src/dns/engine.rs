@@ -52,7 +52,7 @@ impl Default for EngineConfig {
             forwarding: false,
             answer_table_entries: 8_192,
             rrl: None,
-            cache_entries: 100_000,
+            cache_entries: 20_000,
         }
     }
 }
@@ -621,6 +621,15 @@ mod tests {
         // Counts that lie: ARCOUNT=3 with no records after the question.
         let mut q = query("example.com.", RecordType::A, None);
         q[11] = 3;
+        assert_eq!(
+            ask(&mut e, &q).metadata.response_code,
+            ResponseCode::FormErr
+        );
+        // Two OPT records: FORMERR (RFC 6891 section 6.1.1).
+        let mut q = query("example.com.", RecordType::A, Some(1232));
+        let opt = q[q.len() - 11..].to_vec();
+        q.extend(opt);
+        q[11] = 2;
         assert_eq!(
             ask(&mut e, &q).metadata.response_code,
             ResponseCode::FormErr

@@ -76,7 +76,8 @@ pub struct DnsConfig {
     pub forward_timeout_ms: u64,
     /// Tries after the first, over all upstreams.
     pub forward_retries: u32,
-    /// Most answers in the forwarding cache.
+    /// Most answers in the forwarding cache (each of at most 64 records:
+    /// larger answers are not cached).
     pub cache_entries: usize,
     /// Most encoded answers each UDP worker keeps for repeated questions
     /// (0: always decode, look up and encode).
@@ -97,7 +98,7 @@ impl Default for DnsConfig {
             tcp_max_connections: 256,
             forward_timeout_ms: 1_000,
             forward_retries: 2,
-            cache_entries: 100_000,
+            cache_entries: 20_000,
             answer_table_entries: 8_192,
             rrl: None,
         }
