@@ -214,7 +214,11 @@ impl Engine {
             } => {
                 if let Some(k) = table_key {
                     if self.answers.len() >= self.cfg.answer_table_entries {
-                        self.answers.clear();
+                        // Full: forget one arbitrary entry (a flood of
+                        // one-off names must not flush the whole table).
+                        if let Some(old) = self.answers.keys().next().cloned() {
+                            self.answers.remove(&old);
+                        }
                     }
                     self.answers.insert(
                         k.to_vec(),
