@@ -23,6 +23,8 @@ enum Cmd {
     Filter(read::FilterArgs),
     /// List the fields the analyzer knows (like `tshark -G fields`).
     Fields,
+    /// Authoritative DNS server with a forwarding cache (UDP and TCP).
+    Dns(wirelab_services::dns::DnsArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,9 @@ fn main() -> ExitCode {
             }
             eprintln!("wirelab: {e:#}");
             ExitCode::from(1)
+        }
+        Cmd::Dns(args) => {
+            tokio::runtime::Runtime::new()?.block_on(wirelab_services::dns::run(args))?;
         }
     }
 }
