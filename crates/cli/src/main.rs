@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
+        Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,8 +56,10 @@ fn main() -> ExitCode {
             eprintln!("wirelab: {e:#}");
             ExitCode::from(1)
         }
-        Cmd::Dns(args) => {
-            tokio::runtime::Runtime::new()?.block_on(wirelab_services::dns::run(args))?;
-        }
     }
+}
+
+/// Runs a service or client on a tokio runtime until it ends.
+fn serve(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(f)
 }
