@@ -568,6 +568,10 @@ pub struct Conversation {
     requests: Vec<(u64, (i64, u32), String)>,
     /// Frames of the responses seen so far.
     responses: Vec<u64>,
+    /// A CONNECT request waits for its response.
+    connect_pending: bool,
+    /// A CONNECT succeeded: the rest of the conversation is tunnelled TLS.
+    tunnel: bool,
 }
 
 /// HTTP conversations of the capture, keyed by transport endpoints.
@@ -676,6 +680,16 @@ fn first_line_kind(line: &[u8]) -> Option<First> {
 /// HTTP on a TCP segment: every complete message in it.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
+    if cx
+        .state
+        .http
+        .map
+        .get(&conversation_key(cx))
+        .is_some_and(|c| c.tunnel)
+    {
+        // After a successful CONNECT, HTTP hands the stream to TLS.
+        return crate::proto::tls::dissect_tcp_under(cx, tvb, Some("http"));
+    }
     let data = tvb.data();
     let mut off = 0usize;
     let mut first = true;
@@ -687,15 +701,17 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                     more: None,
                 });
             }
-            if first {
-                continuation(cx, &tvb, off)?;
+            if !first {
+                cx.pkt.cols.set_fence();
             }
+            continuation(cx, &tvb, off)?;
             break;
         };
         let Some(kind) = first_line_kind(&data[l.start..l.start + l.len]) else {
-            if first {
-                continuation(cx, &tvb, off)?;
+            if !first {
+                cx.pkt.cols.set_fence();
             }
+            continuation(cx, &tvb, off)?;
             break;
         };
         // The header block must end in the segment.
@@ -709,6 +725,15 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
             }
         }
         let fl = format_text(&data[l.start..l.start + l.len]);
+        if !complete && tvb.len() < tvb.reported_len() {
+            // The headers go on in bytes the capture did not keep.
+            cx.pkt.layer("http");
+            if matches!(kind, First::Response { .. }) {
+                cx.pkt.cols.set_protocol("HTTP");
+                cx.pkt.cols.set_info(format_args!("{fl} "));
+            }
+            tvb.ensure(0, tvb.reported_len())?;
+        }
         if !complete {
             cx.pkt.cols.set_info(format_args!("{fl} "));
             return Ok(Desegment::More {
@@ -936,6 +961,8 @@ fn message_tree(
         format_args!("{fl}{eol}"),
     );
     let mut uri_text = String::new();
+    let mut method_name = String::new();
+    let mut status = 0u16;
     match kind {
         First::Request {
             method,
@@ -943,6 +970,7 @@ fn message_tree(
             version,
         } => {
             let m = String::from_utf8_lossy(&line[..method]).into_owned();
+            method_name = m.clone();
             let v = str_val(cx, &m);
             cx.pkt.add(&REQUEST_METHOD, tvb, l.start, method, v);
             uri_text = format_text(&line[uri.0..uri.1]);
@@ -981,6 +1009,7 @@ fn message_tree(
                 .add(&REQUEST_VERSION, tvb, l.start + version.0, version.1, v);
         }
         First::Response { code } => {
+            status = code;
             let sp = memchr::memchr(b' ', line).unwrap_or(0);
             let vs = String::from_utf8_lossy(&line[..sp]).into_owned();
             let v = str_val(cx, &vs);
@@ -1109,6 +1138,12 @@ fn message_tree(
     let num = cx.pkt.meta.number;
     let now = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
     let conv = cx.state.http.map.entry(key).or_default();
+    if is_req && method_name == "CONNECT" {
+        conv.connect_pending = true;
+    } else if !is_req && conv.connect_pending {
+        conv.connect_pending = false;
+        conv.tunnel = (200..300).contains(&status);
+    }
     if is_req {
         let full = if uri_text.starts_with('/') || uri_text.is_empty() {
             format!("http://{host}{uri_text}")
@@ -1118,9 +1153,11 @@ fn message_tree(
         let prev = conv.requests.last().map(|r| r.0);
         conv.requests.push((num, now, full.clone()));
         let n = conv.requests.len();
-        let v = str_val(cx, &full);
-        let fi = cx.pkt.add(&REQUEST_FULL_URI, tvb, 0, 0, v);
-        cx.pkt.set_generated(fi);
+        if !host.is_empty() {
+            let v = str_val(cx, &full);
+            let fi = cx.pkt.add(&REQUEST_FULL_URI, tvb, 0, 0, v);
+            cx.pkt.set_generated(fi);
+        }
         let ri = cx
             .pkt
             .add(&REQUEST_NUMBER, tvb, 0, 0, Value::UInt(n as u64));
@@ -1157,7 +1194,8 @@ fn message_tree(
             cx.pkt.set_generated(u);
         }
     }
-    if let Some(t) = &ctype {
+    // The media type is named in Info only for a message with a body.
+    if let (Some(t), true) = (&ctype, blen > 0) {
         cx.pkt.cols.append_info(format_args!(" ({t})"));
     }
     if blen == 0 {
@@ -1312,9 +1350,10 @@ fn continuation(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize) -> R<()> {
     let top: NodeId = cx.pkt.open(&PROTO, tvb, off, len, Value::None);
     let _ = top;
     let depth = cx.pkt.depth();
+    // Wireshark's data dissector shows the bytes that were captured.
     let r = tvb
         .sub(off)
-        .and_then(|t| crate::proto::data::dissect(cx, t));
+        .and_then(|t| crate::proto::data::dissect(cx, t.truncate(t.len())));
     cx.pkt.close_to(depth);
     cx.pkt.close();
     r

@@ -1863,6 +1863,13 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
 /// segment end is reported as [`Desegment::More`]; segments that only carry
 /// its middle are recognised from the bytes it still owes.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
+    dissect_tcp_under(cx, tvb, None)
+}
+
+/// [`dissect_tcp`] for TLS carried by another protocol (`outer`, e.g. an
+/// HTTP CONNECT tunnel), whose layer is named in `frame.protocols` only
+/// when TLS has something to show.
+pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> R<Desegment> {
     cx.current_proto = "TLS";
     let (key, sender) = endpoints(cx);
     let port = server_port(cx);
@@ -1884,6 +1891,9 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                 *rem = 0;
             }
         }
+    }
+    if let Some(o) = outer {
+        cx.pkt.layer(o);
     }
     cx.pkt.layer("tls");
     cx.pkt.cols.clear_info();
