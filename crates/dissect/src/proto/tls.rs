@@ -1753,8 +1753,27 @@ struct Session {
     /// Senders (`addr/port`) that have sent Change Cipher Spec: their later
     /// handshake records are encrypted.
     ccs_from: Vec<String>,
-    /// Bytes each sender still owes of a record that went past a segment.
-    pending: HashMap<String, usize>,
+    /// The record each sender has not finished sending.
+    pending: HashMap<String, Pending>,
+    /// The server chose a cipher suite without encryption.
+    null_cipher: bool,
+}
+
+/// A record that went past the end of its segment.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    /// Bytes still to come.
+    rem: usize,
+    /// Its content type.
+    ct: u8,
+    /// Its record version.
+    ver: u16,
+    /// Its length.
+    len: usize,
+    /// Its first byte of content (handshake or heartbeat type), if seen.
+    hs_type: Option<u8>,
+    /// Whether the sender had sent Change Cipher Spec before it.
+    encrypted: bool,
 }
 
 /// TLS sessions of the capture, keyed by transport endpoints.
@@ -1874,36 +1893,240 @@ pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> 
     let (key, sender) = endpoints(cx);
     let port = server_port(cx);
     let len = tvb.reported_len();
+    // A record that began in an earlier segment: this one carries its
+    // middle (nothing to show), or its end and maybe more records.
+    let pending = cx
+        .state
+        .tls
+        .map
+        .entry(key.clone())
+        .or_default()
+        .pending
+        .get(&sender)
+        .copied()
+        .filter(|p| p.rem > 0);
     let mut off = 0usize;
-    {
+    if let Some(p) = pending {
         let s = cx.state.tls.map.entry(key.clone()).or_default();
-        if let Some(rem) = s.pending.get_mut(&sender) {
-            if *rem > 0 {
-                if len <= *rem {
-                    *rem -= len;
-                    let more = *rem;
-                    return Ok(Desegment::More {
-                        offset: 0,
-                        more: if more == 0 { None } else { Some(more) },
-                    });
-                }
-                off = *rem;
-                *rem = 0;
+        if len < p.rem {
+            if let Some(q) = s.pending.get_mut(&sender) {
+                q.rem -= len;
             }
+            return Ok(Desegment::More {
+                offset: 0,
+                more: Some(p.rem - len),
+            });
+        }
+        s.pending.remove(&sender);
+        if let Some(o) = outer {
+            cx.pkt.layer(o);
+        }
+        cx.pkt.layer("tls");
+        cx.pkt.cols.clear_info();
+        cx.pkt.open(&PROTO, &tvb, 0, p.rem, Value::None);
+        let depth = cx.pkt.depth();
+        reassembled_record(cx, &tvb, &p, &key);
+        cx.pkt.close_to(depth);
+        cx.pkt.close();
+        off = p.rem;
+        if off >= len {
+            return Ok(Desegment::Done);
         }
     }
     if let Some(o) = outer {
         cx.pkt.layer(o);
     }
     cx.pkt.layer("tls");
-    cx.pkt.cols.clear_info();
+    if pending.is_none() {
+        cx.pkt.cols.clear_info();
+    }
     let top = cx.pkt.open(&PROTO, &tvb, off, len - off, Value::None);
     let depth = cx.pkt.depth();
-    let r = records(cx, &tvb, off, &key, &sender, port);
+    let r = records(cx, &tvb, off, &key, &sender, port, pending.is_some());
     cx.pkt.close_to(depth);
     cx.pkt.close();
     let _ = top;
     r
+}
+
+/// Wireshark's `ssl_20_msg_types`.
+const SSL2_MSG_TYPES: ValueStrings = &[
+    (0, "Error"),
+    (1, "Client Hello"),
+    (2, "Client Master Key"),
+    (3, "Client Finished"),
+    (4, "Server Hello"),
+    (5, "Server Verify"),
+    (6, "Server Finished"),
+    (7, "Request Certificate"),
+    (8, "Client Certificate"),
+];
+
+/// `tls.handshake.type` of an SSLv2 record.
+pub static SSL2_HANDSHAKE_TYPE: FieldDef = FieldDef::new(
+    "tls.handshake.type",
+    "Handshake Message Type",
+    FieldType::U8,
+)
+.with_strings(SSL2_MSG_TYPES);
+
+fn ssl_version_valid(v: u16) -> bool {
+    matches!(v, 0x0002 | 0x0300..=0x0304 | 0x0100 | 0xfeff | 0xfefd)
+}
+
+/// Wireshark's `ssl_looks_like_sslv2`: a 2- or 3-byte header and a hello
+/// naming a known version.
+fn looks_like_sslv2(tvb: &Tvb<'_>, off: usize) -> bool {
+    let Ok(b) = tvb.u8(off) else { return false };
+    let m = off + if b & 0x80 != 0 { 2 } else { 3 };
+    match tvb.u8(m) {
+        Ok(1) => tvb.u16(m + 1).is_ok_and(ssl_version_valid),
+        Ok(4) => tvb.u16(m + 3).is_ok_and(ssl_version_valid),
+        _ => false,
+    }
+}
+
+/// Whether an SSLv2 handshake message parses (Wireshark's
+/// `ssl_looks_like_valid_v2_handshake`, for the messages sent in clear).
+fn valid_v2_handshake(tvb: &Tvb<'_>, m: usize, len: usize) -> bool {
+    let get = |o: usize| tvb.u16(m + o).map(|v| v as usize);
+    match tvb.u8(m) {
+        Ok(1) => match (get(3), get(5), get(7)) {
+            (Ok(cs), Ok(sid), Ok(ch)) => {
+                cs % 3 == 0
+                    && (sid == 0 || sid == 16)
+                    && (16..=32).contains(&ch)
+                    && 9 + cs + sid + ch <= len
+            }
+            _ => false,
+        },
+        Ok(2) => match (get(4), get(6), get(8)) {
+            (Ok(clear), Ok(enc), Ok(arg)) => 10 + clear + enc + arg <= len,
+            _ => false,
+        },
+        Ok(4) => match (get(5), get(7), get(9)) {
+            (Ok(cert), Ok(cs), Ok(cid)) => cs % 3 == 0 && 11 + cert + cs + cid <= len,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// One SSLv2 record (draft-hickman-netscape-ssl-00); returns its size, or
+/// None when it goes past the segment.
+fn ssl2_record(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    off: usize,
+    key: &str,
+    not_first: bool,
+) -> R<Option<usize>> {
+    let b = tvb.u8(off)?;
+    let (hl, rlen) = if b & 0x80 != 0 {
+        (2, (tvb.u16(off)? & 0x7fff) as usize)
+    } else {
+        (3, (tvb.u16(off)? & 0x3fff) as usize)
+    };
+    if off + hl + rlen > tvb.reported_len() {
+        return Ok(None);
+    }
+    let m = off + hl;
+    let msg = tvb.u8(m)?;
+    if let Some(s) = cx.state.tls.map.get_mut(key) {
+        if s.version.is_none() && (2..=8).contains(&msg) {
+            s.version = Some(0x0002);
+        }
+    }
+    cx.pkt.cols.set_protocol("SSLv2");
+    if not_first {
+        cx.pkt.cols.append_info(format_args!(", "));
+    }
+    let rec = cx.pkt.open(&RECORD, tvb, off, hl + rlen, Value::None);
+    uint(cx, &RECORD_LENGTH, tvb, off, hl, rlen as u64);
+    let name = SSL2_HANDSHAKE_TYPE
+        .value_name(msg as u64)
+        .filter(|_| valid_v2_handshake(tvb, m, rlen));
+    match name {
+        Some(n) => {
+            cx.pkt.cols.append_info(format_args!("{n}"));
+            cx.pkt
+                .set_label(rec, format_args!("SSLv2 Record Layer: {n}"));
+            uint(cx, &SSL2_HANDSHAKE_TYPE, tvb, m, 1, msg as u64);
+        }
+        None => {
+            cx.pkt.cols.append_info(format_args!("Encrypted Data"));
+            cx.pkt
+                .set_label(rec, format_args!("SSLv2 Record Layer: Encrypted Data"));
+            if rlen > 0 {
+                let v = bytes(tvb, m, rlen)?;
+                cx.pkt.add(&APP_DATA, tvb, m, rlen, v);
+            }
+        }
+    }
+    cx.pkt.close();
+    Ok(Some(hl + rlen))
+}
+
+/// Info text of a heartbeat record (RFC 6520 section 3).
+fn heartbeat_name(encrypted: bool, first: Option<u8>) -> &'static str {
+    match (encrypted, first) {
+        (true, _) => "Encrypted Heartbeat",
+        (false, Some(1)) => "Heartbeat Request",
+        (false, Some(2)) => "Heartbeat Response",
+        _ => "Heartbeat",
+    }
+}
+
+/// The end of a record whose start was in earlier segments: what its header
+/// said, and the Info text Wireshark shows once it has reassembled it.
+fn reassembled_record(cx: &mut Cx<'_>, tvb: &Tvb<'_>, p: &Pending, key: &str) {
+    let sv = cx
+        .state
+        .tls
+        .map
+        .get(key)
+        .and_then(|s| s.version)
+        .unwrap_or(p.ver);
+    let vname = version_short_name(sv).unwrap_or("SSL");
+    let (proto_name, what): (&str, String) = match p.ct {
+        20 => ("Change Cipher Spec Protocol", "Change Cipher Spec".into()),
+        21 => ("Alert Protocol", "Encrypted Alert".into()),
+        22 => {
+            let name = match p.hs_type {
+                Some(t) if !p.encrypted => HANDSHAKE_TYPE
+                    .value_name(t as u64)
+                    .unwrap_or("Encrypted Handshake Message"),
+                _ => "Encrypted Handshake Message",
+            };
+            ("Handshake Protocol", name.into())
+        }
+        23 => ("Application Data Protocol", "Application Data".into()),
+        _ => (
+            "Heartbeat Protocol",
+            heartbeat_name(p.encrypted, p.hs_type).into(),
+        ),
+    };
+    cx.pkt.cols.append_info(format_args!("{what}"));
+    cx.pkt.cols.set_protocol(vname);
+    let rec = cx.pkt.open(&RECORD, tvb, 0, p.rem, Value::None);
+    cx.pkt.set_label(
+        rec,
+        format_args!("{vname} Record Layer: {proto_name}: {what}"),
+    );
+    let f: FieldRef = if sv == 0x0304 && p.ct == 23 {
+        &RECORD_OPAQUE_TYPE
+    } else {
+        &RECORD_CONTENT_TYPE
+    };
+    for (f, v) in [
+        (f, p.ct as u64),
+        (&RECORD_VERSION, p.ver as u64),
+        (&RECORD_LENGTH, p.len as u64),
+    ] {
+        let n = cx.pkt.add(f, tvb, 0, 0, Value::UInt(v));
+        cx.pkt.set_generated(n);
+    }
+    cx.pkt.close();
 }
 
 fn records(
@@ -1913,9 +2136,10 @@ fn records(
     key: &str,
     sender: &str,
     port: u64,
+    after_reassembled: bool,
 ) -> R<Desegment> {
     let len = tvb.reported_len();
-    let mut done = 0usize;
+    let mut done = after_reassembled as usize;
     while off < len {
         if len - off < 5 {
             return Ok(Desegment::More {
@@ -1927,24 +2151,62 @@ fn records(
         let ver = tvb.u16(off + 1)?;
         let rlen = tvb.u16(off + 3)? as usize;
         let session_version = cx.state.tls.map.get(key).and_then(|s| s.version);
+        // SSLv2 records: a session that is SSLv2, or one whose version is not
+        // known yet and whose bytes look like SSLv2 (Wireshark's order).
+        let v2 = match session_version {
+            Some(0x0002) => true,
+            Some(_) => false,
+            None => looks_like_sslv2(tvb, off) && !(valid_content_type(ct) && valid_version(ver)),
+        };
+        if v2 {
+            match ssl2_record(cx, tvb, off, key, done > 0)? {
+                Some(n) => {
+                    done += 1;
+                    off += n;
+                    continue;
+                }
+                None => {
+                    if done == 0 {
+                        return Ok(Desegment::More {
+                            offset: off,
+                            more: None,
+                        });
+                    }
+                    return Ok(Desegment::Done);
+                }
+            }
+        }
         if !valid_content_type(ct) || !valid_version(ver) {
+            if done > 0 && session_version.is_none() {
+                cx.pkt.cols.append_info(format_args!(", Continuation Data"));
+                return Ok(Desegment::Done);
+            }
+            // After a record, Wireshark stops quietly.
             if done == 0 {
                 cx.pkt.cols.append_info(format_args!("Continuation Data"));
                 let v = session_version
                     .and_then(version_short_name)
                     .unwrap_or("SSL");
                 cx.pkt.cols.set_protocol(v);
-            } else {
-                cx.pkt
-                    .cols
-                    .append_info(format_args!(", Ignored Unknown Record"));
             }
             return Ok(Desegment::Done);
         }
         if off + 5 + rlen > len {
             let more = off + 5 + rlen - len;
+            let hs_type = tvb.u8(off + 5).ok();
             if let Some(s) = cx.state.tls.map.get_mut(key) {
-                s.pending.insert(sender.to_string(), more);
+                let encrypted = s.ccs_from.iter().any(|x| x == sender);
+                s.pending.insert(
+                    sender.to_string(),
+                    Pending {
+                        rem: more,
+                        ct,
+                        ver,
+                        len: rlen,
+                        hs_type,
+                        encrypted,
+                    },
+                );
             }
             if done == 0 {
                 return Ok(Desegment::More {
@@ -2020,7 +2282,12 @@ fn record(
             cx.pkt.cols.append_info(format_args!("Change Cipher Spec"));
             cx.pkt.add(&CHANGE_CIPHER_SPEC, tvb, d, rlen, Value::None);
             if let Some(s) = cx.state.tls.map.get_mut(key) {
-                if !s.ccs_from.iter().any(|x| x == sender) {
+                // TLS 1.3's Change Cipher Spec is for middleboxes only
+                // (RFC 8446 D.4); a NULL cipher encrypts nothing.
+                if s.version != Some(0x0304)
+                    && !s.null_cipher
+                    && !s.ccs_from.iter().any(|x| x == sender)
+                {
                     s.ccs_from.push(sender.to_string());
                 }
             }
@@ -2069,11 +2336,7 @@ fn record(
             }
         }
         _ => {
-            let what = if encrypted {
-                "Encrypted Heartbeat"
-            } else {
-                "Heartbeat"
-            };
+            let what = heartbeat_name(encrypted, tvb.u8(d).ok());
             cx.pkt.cols.append_info(format_args!("{what}"));
             what.into()
         }
@@ -2132,6 +2395,11 @@ fn handshakes(
     while o + 4 <= end {
         let t = tvb.u8(o)?;
         let l = tvb.u24(o + 1)? as usize;
+        // After the first message, bytes that are no message (a NULL
+        // cipher's MAC, padding) end the record.
+        if !names.is_empty() && (HANDSHAKE_TYPE.value_name(t as u64).is_none() || 4 + l > end - o) {
+            break;
+        }
         let mut name = HANDSHAKE_TYPE
             .value_name(t as u64)
             .unwrap_or("Encrypted Handshake Message");
@@ -2241,6 +2509,19 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
     cx.pkt.add(&HANDSHAKE_RANDOM_BYTES, tvb, o + 6, 28, rb);
     cx.pkt.close();
     let mut p = o + 34;
+    // TLS 1.3 drafts before 22 name the version in the Server Hello and
+    // have no session ID or compression method there.
+    let early_draft = !client && (0x7f0e..=0x7f15).contains(&v);
+    if !client && version_short_name(v) == Some("TLSv1.3") {
+        if let Some(s) = cx.state.tls.map.get_mut(key) {
+            s.version = Some(0x0304);
+        }
+    }
+    if early_draft {
+        uint(cx, &HANDSHAKE_CIPHERSUITE, tvb, p, 2, tvb.u16(p)? as u64);
+        p += 2;
+        return hello_extensions(cx, tvb, p, end, client, key);
+    }
     let sl = tvb.u8(p)? as usize;
     uint(cx, &HANDSHAKE_SESSION_ID_LENGTH, tvb, p, 1, sl as u64);
     p += 1;
@@ -2302,7 +2583,14 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
         cx.pkt.close();
         p += ml;
     } else {
-        uint(cx, &HANDSHAKE_CIPHERSUITE, tvb, p, 2, tvb.u16(p)? as u64);
+        let cs = tvb.u16(p)?;
+        uint(cx, &HANDSHAKE_CIPHERSUITE, tvb, p, 2, cs as u64);
+        let null = HANDSHAKE_CIPHERSUITE
+            .value_name(cs as u64)
+            .is_some_and(|n| n.contains("_WITH_NULL_"));
+        if let Some(s) = cx.state.tls.map.get_mut(key) {
+            s.null_cipher = null;
+        }
         uint(
             cx,
             &HANDSHAKE_COMP_METHOD,
@@ -2313,6 +2601,17 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
         );
         p += 3;
     }
+    hello_extensions(cx, tvb, p, end, client, key)
+}
+
+fn hello_extensions(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    mut p: usize,
+    end: usize,
+    client: bool,
+    key: &str,
+) -> R<()> {
     if p + 2 > end {
         return Ok(());
     }
@@ -2727,8 +3026,10 @@ mod tests {
         let p = run_with(&mut st, 3, 0, &last, dissect);
         assert_eq!(
             p.cols.info,
-            "Alert (Level: Warning, Description: Close Notify)"
+            "Application Data, Alert (Level: Warning, Description: Close Notify)"
         );
+        assert_eq!(p.protocols, "tls:tls");
+        assert_eq!(values(&p, &last, "tls.record.content_type"), ["23", "21"]);
         // Bytes that are no record.
         let p = run(&[0xde, 0xad, 0xbe, 0xef, 0, 1, 2], dissect);
         assert_eq!(p.cols.info, "Continuation Data");
