@@ -1389,7 +1389,7 @@ pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
 }
 
 /// Wireshark's `format_text`: printable text as is, control characters as
-/// C escapes, other bytes that are not UTF-8 as octal escapes.
+/// C escapes, bytes that are not UTF-8 as U+FFFD.
 pub fn format_text(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len());
     for chunk in b.utf8_chunks() {
@@ -1409,8 +1409,8 @@ pub fn format_text(b: &[u8]) -> String {
                 c => out.push(c),
             }
         }
-        for &x in chunk.invalid() {
-            let _ = write!(out, "\\{x:03o}");
+        if !chunk.invalid().is_empty() {
+            out.push('\u{fffd}');
         }
     }
     out
@@ -1799,6 +1799,9 @@ fn dissect_answer(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, base: usize, mdns:
     if flush {
         cx.pkt.cols.append_info(format_args!(", cache flush"));
     }
+    // Wireshark's record subtree covers the data length: a record that
+    // claims more than the packet has ends the dissection here.
+    tvb.ensure(off, total)?;
     let t = if rtype != T_OPT {
         open_text(
             cx,

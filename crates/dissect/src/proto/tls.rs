@@ -2176,18 +2176,15 @@ fn records(
                 }
             }
         }
-        if !valid_content_type(ct) || !valid_version(ver) {
-            if done > 0 && session_version.is_none() {
+        // With the session's version known, Wireshark waits for the whole
+        // record before it looks at its content type.
+        let plausible = valid_content_type(ct) && valid_version(ver);
+        if session_version.is_none() && !plausible {
+            if done > 0 {
                 cx.pkt.cols.append_info(format_args!(", Continuation Data"));
-                return Ok(Desegment::Done);
-            }
-            // After a record, Wireshark stops quietly.
-            if done == 0 {
+            } else {
                 cx.pkt.cols.append_info(format_args!("Continuation Data"));
-                let v = session_version
-                    .and_then(version_short_name)
-                    .unwrap_or("SSL");
-                cx.pkt.cols.set_protocol(v);
+                cx.pkt.cols.set_protocol("SSL");
             }
             return Ok(Desegment::Done);
         }
@@ -2213,6 +2210,16 @@ fn records(
                     offset: off,
                     more: Some(more),
                 });
+            }
+            return Ok(Desegment::Done);
+        }
+        if !valid_content_type(ct) {
+            if done == 0 {
+                cx.pkt.cols.append_info(format_args!("Continuation Data"));
+                let v = session_version
+                    .and_then(version_short_name)
+                    .unwrap_or("SSL");
+                cx.pkt.cols.set_protocol(v);
             }
             return Ok(Desegment::Done);
         }
