@@ -1028,6 +1028,30 @@ pub static LOC_ALTITUDE: FieldDef = FieldDef::new("dns.loc.altitude", "Altitude"
 /// `dns.loc.unknown_data`.
 pub static LOC_UNKNOWN_DATA: FieldDef =
     FieldDef::new("dns.loc.unknown_data", "Unknown data", FieldType::Bytes).with_base(Base::None);
+const SSHFP_ALGORITHM_VALS: ValueStrings = &[
+    (0, "Reserved"),
+    (1, "RSA"),
+    (2, "DSA"),
+    (3, "ECDSA"),
+    (4, "Ed25519"),
+    (5, "XMSS"),
+];
+/// `dns.sshfp.algorithm`.
+pub static SSHFP_ALGORITHM: FieldDef =
+    FieldDef::new("dns.sshfp.algorithm", "Algorithm", FieldType::U8)
+        .with_strings(SSHFP_ALGORITHM_VALS);
+const SSHFP_FINGERPRINT_TYPE_VALS: ValueStrings = &[(0, "Reserved"), (1, "SHA1"), (2, "SHA256")];
+/// `dns.sshfp.fingerprint.type`.
+pub static SSHFP_FINGERPRINT_TYPE: FieldDef = FieldDef::new(
+    "dns.sshfp.fingerprint.type",
+    "Fingerprint type",
+    FieldType::U8,
+)
+.with_strings(SSHFP_FINGERPRINT_TYPE_VALS);
+/// `dns.sshfp.fingerprint`.
+pub static SSHFP_FINGERPRINT: FieldDef =
+    FieldDef::new("dns.sshfp.fingerprint", "Fingerprint", FieldType::Bytes).with_base(Base::None);
+
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
@@ -1179,6 +1203,9 @@ pub static FIELDS: &[FieldRef] = &[
     &LOC_LONGITUDE,
     &LOC_ALTITUDE,
     &LOC_UNKNOWN_DATA,
+    &SSHFP_ALGORITHM,
+    &SSHFP_FINGERPRINT_TYPE,
+    &SSHFP_FINGERPRINT,
 ];
 
 /// How the message arrived: it changes the header (TCP length), the names
@@ -2057,6 +2084,21 @@ fn dissect_rdata(
             }
         }
         64 | 65 => dissect_svcb(cx, tvb, d, dlen, base)?,
+        44 => {
+            // RFC 4255 section 3.1.
+            add_uint(cx, &SSHFP_ALGORITHM, tvb, d, 1, tvb.u8(d)? as u64);
+            add_uint(
+                cx,
+                &SSHFP_FINGERPRINT_TYPE,
+                tvb,
+                d + 1,
+                1,
+                tvb.u8(d + 1)? as u64,
+            );
+            if dlen > 2 {
+                add_bytes(cx, &SSHFP_FINGERPRINT, tvb, d + 2, dlen - 2)?;
+            }
+        }
         43 | 59 | 32769 => {
             add_uint(cx, &DS_KEY_ID, tvb, d, 2, tvb.u16(d)? as u64);
             add_uint(cx, &DS_ALGORITHM, tvb, d + 2, 1, tvb.u8(d + 2)? as u64);
@@ -2167,6 +2209,16 @@ fn dissect_rdata(
             add_bytes(cx, &DATA, tvb, d, dlen)?;
         }
         _ => {
+            if !WIRESHARK_DECODES.contains(&rtype) {
+                cx.pkt.expert(
+                    "dns",
+                    Severity::Note,
+                    Group::Undecoded,
+                    format_args!(
+                        "Dissector for DNS Type ({rtype}) code not implemented, Contact Wireshark developers if you want this supported"
+                    ),
+                );
+            }
             add_bytes(cx, &DATA, tvb, d, dlen)?;
         }
     }
@@ -2294,6 +2346,15 @@ pub fn heuristic(tvb: &Tvb<'_>) -> bool {
     }
     ar <= 10 && qd as u32 + an as u32 != 0
 }
+
+/// Record types Wireshark 4.0 has a decoder for (the others get an
+/// "undecoded" expert item).
+const WIRESHARK_DECODES: &[u16] = &[
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+    27, 28, 29, 30, 33, 35, 36, 37, 38, 39, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 55, 59,
+    60, 61, 62, 63, 64, 65, 99, 104, 105, 106, 107, 108, 109, 249, 250, 257, 32769, 65281, 65282,
+    65422,
+];
 
 fn type_bitmap(cx: &mut Cx<'_>, tvb: &Tvb<'_>, mut o: usize, mut len: usize) -> R<()> {
     while len >= 2 {
