@@ -1757,6 +1757,10 @@ struct Session {
     pending: HashMap<String, Pending>,
     /// The server chose a cipher suite without encryption.
     null_cipher: bool,
+    /// Session ID the client offered.
+    client_session_id: Vec<u8>,
+    /// The server echoed it: the session is resumed.
+    resumed: bool,
 }
 
 /// A record that went past the end of its segment.
@@ -1925,7 +1929,7 @@ pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> 
         cx.pkt.cols.clear_info();
         cx.pkt.open(&PROTO, &tvb, 0, p.rem, Value::None);
         let depth = cx.pkt.depth();
-        reassembled_record(cx, &tvb, &p, &key);
+        reassembled_record(cx, &tvb, &p, &key, port);
         cx.pkt.close_to(depth);
         cx.pkt.close();
         off = p.rem;
@@ -2079,7 +2083,7 @@ fn heartbeat_name(encrypted: bool, first: Option<u8>) -> &'static str {
 
 /// The end of a record whose start was in earlier segments: what its header
 /// said, and the Info text Wireshark shows once it has reassembled it.
-fn reassembled_record(cx: &mut Cx<'_>, tvb: &Tvb<'_>, p: &Pending, key: &str) {
+fn reassembled_record(cx: &mut Cx<'_>, tvb: &Tvb<'_>, p: &Pending, key: &str, port: u64) {
     let sv = cx
         .state
         .tls
@@ -2109,9 +2113,13 @@ fn reassembled_record(cx: &mut Cx<'_>, tvb: &Tvb<'_>, p: &Pending, key: &str) {
     cx.pkt.cols.append_info(format_args!("{what}"));
     cx.pkt.cols.set_protocol(vname);
     let rec = cx.pkt.open(&RECORD, tvb, 0, p.rem, Value::None);
+    let app = if p.ct == 23 { app_proto(port) } else { None };
     cx.pkt.set_label(
         rec,
-        format_args!("{vname} Record Layer: {proto_name}: {what}"),
+        format_args!(
+            "{vname} Record Layer: {proto_name}: {}",
+            app.unwrap_or(&what)
+        ),
     );
     let f: FieldRef = if sv == 0x0304 && p.ct == 23 {
         &RECORD_OPAQUE_TYPE
@@ -2123,7 +2131,11 @@ fn reassembled_record(cx: &mut Cx<'_>, tvb: &Tvb<'_>, p: &Pending, key: &str) {
         (&RECORD_VERSION, p.ver as u64),
         (&RECORD_LENGTH, p.len as u64),
     ] {
-        let n = cx.pkt.add(f, tvb, 0, 0, Value::UInt(v));
+        cx.pkt.add(f, tvb, 0, 0, Value::UInt(v));
+    }
+    if let Some(a) = app {
+        let v = cx.pkt.str_value(a);
+        let n = cx.pkt.add(&APP_DATA_PROTO, tvb, 0, 0, v);
         cx.pkt.set_generated(n);
     }
     cx.pkt.close();
@@ -2287,7 +2299,19 @@ fn record(
     let label_tail: String = match ct {
         20 => {
             cx.pkt.cols.append_info(format_args!("Change Cipher Spec"));
-            cx.pkt.add(&CHANGE_CIPHER_SPEC, tvb, d, rlen, Value::None);
+            let m = cx.pkt.add(&CHANGE_CIPHER_SPEC, tvb, d, rlen, Value::None);
+            if cx.state.tls.map.get(key).is_some_and(|s| s.resumed) {
+                cx.pkt.reopen(m);
+                cx.pkt.expert(
+                    "tls",
+                    crate::packet::Severity::Note,
+                    crate::packet::Group::Sequence,
+                    format_args!(
+                        "This session reuses previously negotiated keys (Session resumption)"
+                    ),
+                );
+                cx.pkt.close();
+            }
             if let Some(s) = cx.state.tls.map.get_mut(key) {
                 // TLS 1.3's Change Cipher Spec is for middleboxes only
                 // (RFC 8446 D.4); a NULL cipher encrypts nothing.
@@ -2493,6 +2517,33 @@ fn handshakes(
     Ok(names.join(", "))
 }
 
+/// Whether a Server Hello negotiates TLS 1.3: a draft version in its
+/// version field, or TLS 1.3 in its supported_versions extension.
+fn server_hello_is_tls13(tvb: &Tvb<'_>, o: usize, len: usize) -> bool {
+    let end = o + len;
+    let Ok(v) = tvb.u16(o) else { return false };
+    if version_short_name(v) == Some("TLSv1.3") {
+        return true;
+    }
+    let Ok(sl) = tvb.u8(o + 34) else { return false };
+    let mut p = o + 35 + sl as usize + 3;
+    let Ok(el) = tvb.u16(p) else { return false };
+    p += 2;
+    let eend = (p + el as usize).min(end);
+    while p + 4 <= eend {
+        let (Ok(t), Ok(l)) = (tvb.u16(p), tvb.u16(p + 2)) else {
+            return false;
+        };
+        if t == 43 && l == 2 {
+            return tvb
+                .u16(p + 4)
+                .is_ok_and(|x| version_short_name(x) == Some("TLSv1.3"));
+        }
+        p += 4 + l as usize;
+    }
+    false
+}
+
 /// Client Hello and Server Hello (RFC 8446 section 4.1.2, 4.1.3).
 fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key: &str) -> R<()> {
     let end = o + len;
@@ -2501,19 +2552,23 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
     let rv = bytes(tvb, o + 2, 32)?;
     let r = cx.pkt.open(&HANDSHAKE_RANDOM, tvb, o + 2, 32, rv);
     let _ = r;
-    let t = tvb.u32(o + 2)?;
-    cx.pkt.add(
-        &HANDSHAKE_RANDOM_TIME,
-        tvb,
-        o + 2,
-        4,
-        Value::Time {
-            secs: t as i64,
-            nanos: 0,
-        },
-    );
-    let rb = bytes(tvb, o + 6, 28)?;
-    cx.pkt.add(&HANDSHAKE_RANDOM_BYTES, tvb, o + 6, 28, rb);
+    // A TLS 1.3 Server Hello's random has no time in it (RFC 8446 4.1.3).
+    let tls13_server = !client && server_hello_is_tls13(tvb, o, len);
+    if !tls13_server {
+        let t = tvb.u32(o + 2)?;
+        cx.pkt.add(
+            &HANDSHAKE_RANDOM_TIME,
+            tvb,
+            o + 2,
+            4,
+            Value::Time {
+                secs: t as i64,
+                nanos: 0,
+            },
+        );
+        let rb = bytes(tvb, o + 6, 28)?;
+        cx.pkt.add(&HANDSHAKE_RANDOM_BYTES, tvb, o + 6, 28, rb);
+    }
     cx.pkt.close();
     let mut p = o + 34;
     // TLS 1.3 drafts before 22 name the version in the Server Hello and
@@ -2535,6 +2590,16 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
     if sl > 0 {
         let sv = bytes(tvb, p, sl)?;
         cx.pkt.add(&HANDSHAKE_SESSION_ID, tvb, p, sl, sv);
+        // A server that echoes the client's session ID resumes the session
+        // (RFC 5246 section 7.4.1.3).
+        let id = tvb.bytes(p, sl)?.to_vec();
+        if let Some(s) = cx.state.tls.map.get_mut(key) {
+            if client {
+                s.client_session_id = id;
+            } else {
+                s.resumed = s.client_session_id == id && !tls13_server;
+            }
+        }
         p += sl;
     }
     if client {
@@ -2647,6 +2712,48 @@ fn hello_extensions(
         p = d + elen;
     }
     Ok(())
+}
+
+/// One KeyShareEntry; returns its size.
+fn key_share_entry(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize) -> R<usize> {
+    let g = tvb.u16(o)?;
+    let kl = tvb.u16(o + 2)? as usize;
+    let gname = HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP
+        .value_name(g as u64)
+        .unwrap_or("Unknown");
+    crate::proto::dns::open_text(
+        cx,
+        tvb,
+        o,
+        4 + kl,
+        format_args!("Key Share Entry: Group: {gname}, Key Exchange length: {kl}"),
+    );
+    uint(
+        cx,
+        &HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
+        tvb,
+        o,
+        2,
+        g as u64,
+    );
+    uint(
+        cx,
+        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
+        tvb,
+        o + 2,
+        2,
+        kl as u64,
+    );
+    let v = bytes(tvb, o + 4, kl)?;
+    cx.pkt.add(
+        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
+        tvb,
+        o + 4,
+        kl,
+        v,
+    );
+    cx.pkt.close();
+    Ok(4 + kl)
 }
 
 fn extension(
@@ -2860,6 +2967,8 @@ fn extension(
             }
         }
         51 => {
+            // RFC 8446 section 4.2.8.
+            crate::proto::dns::open_text(cx, tvb, d, elen, format_args!("Key Share extension"));
             if client && elen >= 2 {
                 let ll = tvb.u16(d)? as usize;
                 uint(
@@ -2873,32 +2982,7 @@ fn extension(
                 let mut o = d + 2;
                 let end = (d + 2 + ll).min(d + elen);
                 while o + 4 <= end {
-                    uint(
-                        cx,
-                        &HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
-                        tvb,
-                        o,
-                        2,
-                        tvb.u16(o)? as u64,
-                    );
-                    let kl = tvb.u16(o + 2)? as usize;
-                    uint(
-                        cx,
-                        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
-                        tvb,
-                        o + 2,
-                        2,
-                        kl as u64,
-                    );
-                    let v = bytes(tvb, o + 4, kl)?;
-                    cx.pkt.add(
-                        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
-                        tvb,
-                        o + 4,
-                        kl,
-                        v,
-                    );
-                    o += 4 + kl;
+                    o += key_share_entry(cx, tvb, o)?;
                 }
             } else if elen == 2 {
                 uint(
@@ -2910,32 +2994,9 @@ fn extension(
                     tvb.u16(d)? as u64,
                 );
             } else if elen >= 4 {
-                uint(
-                    cx,
-                    &HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
-                    tvb,
-                    d,
-                    2,
-                    tvb.u16(d)? as u64,
-                );
-                let kl = tvb.u16(d + 2)? as usize;
-                uint(
-                    cx,
-                    &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
-                    tvb,
-                    d + 2,
-                    2,
-                    kl as u64,
-                );
-                let v = bytes(tvb, d + 4, kl)?;
-                cx.pkt.add(
-                    &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
-                    tvb,
-                    d + 4,
-                    kl,
-                    v,
-                );
+                key_share_entry(cx, tvb, d)?;
             }
+            cx.pkt.close();
         }
         0xff01 if elen >= 1 => {
             let t = crate::proto::dns::open_text(
