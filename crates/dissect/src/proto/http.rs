@@ -9,6 +9,8 @@
 //! [`dissect_tcp`]; [`dissect`] then marks the segment as Wireshark does on
 //! the first pass (`[TCP segment of a reassembled PDU]`).
 
+use std::collections::HashMap;
+
 use crate::field::{Base, FieldDef, FieldRef, FieldType};
 use crate::packet::{Group, NodeId, Severity, Span, Src, Value};
 use crate::proto::dns::{format_text, open_text, TEXT};
@@ -523,6 +525,9 @@ fn header_field(name: &str) -> Option<FieldRef> {
     })
 }
 
+/// The media type Wireshark hands to the `data` dissector.
+const OCTET_STREAM: &str = "application/octet-stream";
+
 /// Media types Wireshark hands to `data-text-lines` (packet-text-media.c).
 fn is_text_media(t: &str) -> bool {
     matches!(
@@ -572,6 +577,8 @@ pub struct Conversation {
     connect_pending: bool,
     /// A CONNECT succeeded: the rest of the conversation is tunnelled TLS.
     tunnel: bool,
+    /// The message each sender has begun but not finished.
+    pending: HashMap<String, Pending>,
 }
 
 /// HTTP conversations of the capture, keyed by transport endpoints.
@@ -680,104 +687,344 @@ fn first_line_kind(line: &[u8]) -> Option<First> {
 /// HTTP on a TCP segment: every complete message in it.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
-    if cx
-        .state
-        .http
-        .map
-        .get(&conversation_key(cx))
-        .is_some_and(|c| c.tunnel)
-    {
+    let key = conversation_key(cx);
+    if cx.state.http.map.get(&key).is_some_and(|c| c.tunnel) {
         // After a successful CONNECT, HTTP hands the stream to TLS.
         return crate::proto::tls::dissect_tcp_under(cx, tvb, Some("http"));
     }
+    let sender = sender_key(cx);
     let data = tvb.data();
     let mut off = 0usize;
     let mut first = true;
+    // A message that began in earlier segments of this direction.
+    let seq = tcp_seq(cx);
+    let pending = cx
+        .state
+        .http
+        .map
+        .get_mut(&key)
+        .and_then(|c| c.pending.remove(&sender));
+    if let Some(mut pend) = pending {
+        match pend.place(seq, data.len()) {
+            Place::Middle => {
+                if pend.gap.is_none() && tvb.len() == tvb.reported_len() {
+                    let skip = pend.overlap(seq);
+                    pend.buf.extend_from_slice(&data[skip.min(data.len())..]);
+                }
+                if pend.buf.len() <= MAX_MESSAGE {
+                    cx.state
+                        .http
+                        .map
+                        .entry(key.clone())
+                        .or_default()
+                        .pending
+                        .insert(sender.clone(), pend);
+                }
+                return Ok(Desegment::More {
+                    offset: 0,
+                    more: None,
+                });
+            }
+            Place::After => {}
+            Place::Ends(at) => {
+                if pend.gap.is_none() && tvb.len() == tvb.reported_len() {
+                    let skip = pend.overlap(seq);
+                    pend.buf.extend_from_slice(&data[skip.min(data.len())..]);
+                    if let Parse::Complete {
+                        line,
+                        kind,
+                        hend,
+                        blen,
+                        chunked,
+                    } = parse(&pend.buf, 0, pend.buf.len())
+                    {
+                        let total = hend + blen;
+                        let arc: std::sync::Arc<[u8]> = std::sync::Arc::from(&pend.buf[..total]);
+                        let ds = (cx.pkt.sources.len() + 1).min(u8::MAX as usize) as u8;
+                        cx.pkt
+                            .sources
+                            .push((format!("Reassembled TCP ({total} bytes)"), arc.clone()));
+                        let rt = Tvb::new(&arc, total, ds);
+                        message(cx, &rt, 0, &line, kind, hend, blen, chunked)?;
+                        first = false;
+                    }
+                }
+                off = at.min(data.len());
+            }
+            Place::Unknown => {
+                // No sequence numbers: count the bytes.
+                pend.buf.extend_from_slice(data);
+                match parse(&pend.buf, 0, pend.buf.len()) {
+                    Parse::Complete {
+                        line,
+                        kind,
+                        hend,
+                        blen,
+                        chunked,
+                    } => {
+                        let total = hend + blen;
+                        let arc: std::sync::Arc<[u8]> = std::sync::Arc::from(&pend.buf[..total]);
+                        let ds = (cx.pkt.sources.len() + 1).min(u8::MAX as usize) as u8;
+                        cx.pkt
+                            .sources
+                            .push((format!("Reassembled TCP ({total} bytes)"), arc.clone()));
+                        let rt = Tvb::new(&arc, total, ds);
+                        let before = pend.buf.len() - data.len();
+                        message(cx, &rt, 0, &line, kind, hend, blen, chunked)?;
+                        first = false;
+                        off = total.saturating_sub(before);
+                    }
+                    Parse::Incomplete { .. } if pend.buf.len() <= MAX_MESSAGE => {
+                        cx.state
+                            .http
+                            .map
+                            .entry(key)
+                            .or_default()
+                            .pending
+                            .insert(sender, pend);
+                        return Ok(Desegment::More {
+                            offset: 0,
+                            more: None,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
     while off < tvb.reported_len() {
-        let Some(l) = line_at(data, off) else {
-            if first && first_line_kind(&data[off..]).is_some() {
+        match parse(data, off, tvb.reported_len()) {
+            Parse::NotHttp => {
+                if !first {
+                    cx.pkt.cols.set_fence();
+                }
+                continuation(cx, &tvb, off)?;
+                break;
+            }
+            Parse::Incomplete { first_line, kind } => {
+                if first_line.is_some() && tvb.len() < tvb.reported_len() {
+                    // The message goes on in bytes the capture did not keep.
+                    cx.pkt.layer("http");
+                    if let (Some(fl), Some(First::Response { .. })) = (&first_line, &kind) {
+                        cx.pkt.cols.set_protocol("HTTP");
+                        cx.pkt.cols.set_info(format_args!("{fl} "));
+                    }
+                    tvb.ensure(0, tvb.reported_len())?;
+                }
+                if !first {
+                    // Wireshark only reassembles from a segment's first PDU.
+                    break;
+                }
+                if let Some(fl) = first_line {
+                    cx.pkt.cols.set_info(format_args!("{fl} "));
+                }
+                // Keep the bytes for the segments that complete it.
+                if tvb.len() == tvb.reported_len() && data.len() - off <= MAX_MESSAGE {
+                    cx.state.http.map.entry(key).or_default().pending.insert(
+                        sender,
+                        Pending {
+                            buf: data[off..].to_vec(),
+                            start: seq.map(|s| s + off as u64),
+                            gap: None,
+                        },
+                    );
+                }
                 return Ok(Desegment::More {
                     offset: off,
                     more: None,
                 });
             }
-            if !first {
-                cx.pkt.cols.set_fence();
+            Parse::Complete {
+                line,
+                kind,
+                hend,
+                blen,
+                chunked,
+            } => {
+                if !first {
+                    cx.pkt.cols.set_fence();
+                }
+                message(cx, &tvb, off, &line, kind, hend, blen, chunked)?;
+                first = false;
+                off = hend + blen;
             }
-            continuation(cx, &tvb, off)?;
-            break;
-        };
-        let Some(kind) = first_line_kind(&data[l.start..l.start + l.len]) else {
-            if !first {
-                cx.pkt.cols.set_fence();
-            }
-            continuation(cx, &tvb, off)?;
-            break;
-        };
-        // The header block must end in the segment.
+        }
+    }
+    Ok(Desegment::Done)
+}
+
+/// A message whose bytes go on in later segments of the same direction.
+#[derive(Debug)]
+pub struct Pending {
+    /// Its bytes so far, in order.
+    buf: Vec<u8>,
+    /// TCP sequence number of its first byte, when TCP gave one.
+    start: Option<u64>,
+    /// Sequence number from which bytes are missing (a segment was lost).
+    gap: Option<u64>,
+}
+
+/// Where a segment falls with respect to a pending message.
+enum Place {
+    /// Inside the message.
+    Middle,
+    /// After its end: the message is given up (bytes were lost).
+    After,
+    /// The message ends at this offset of the segment.
+    Ends(usize),
+    /// No sequence numbers to tell.
+    Unknown,
+}
+
+impl Pending {
+    /// Total length of the message, once its headers tell it.
+    fn total(&self) -> Option<usize> {
+        let l = line_at(&self.buf, 0)?;
+        let kind = first_line_kind(&self.buf[..l.len])?;
         let mut end = l.next;
-        let mut complete = false;
-        while let Some(h) = line_at(data, end) {
+        loop {
+            let h = line_at(&self.buf, end)?;
             end = h.next;
             if h.len == 0 {
-                complete = true;
                 break;
             }
         }
-        let fl = format_text(&data[l.start..l.start + l.len]);
-        if !complete && tvb.len() < tvb.reported_len() {
-            // The headers go on in bytes the capture did not keep.
-            cx.pkt.layer("http");
-            if matches!(kind, First::Response { .. }) {
-                cx.pkt.cols.set_protocol("HTTP");
-                cx.pkt.cols.set_info(format_args!("{fl} "));
-            }
-            tvb.ensure(0, tvb.reported_len())?;
+        match body_extent(&self.buf, &kind, l.next, end, usize::MAX) {
+            Body::Len(n) if n < MAX_MESSAGE as u64 => Some(end + n as usize),
+            Body::Chunked(Some(n)) => Some(end + n),
+            _ => None,
         }
-        if !complete {
-            cx.pkt.cols.set_info(format_args!("{fl} "));
-            return Ok(Desegment::More {
-                offset: off,
-                more: None,
-            });
+    }
+
+    /// Where a segment of `len` bytes at `seq` falls, noting a gap.
+    fn place(&mut self, seq: Option<u64>, len: usize) -> Place {
+        let (Some(s), Some(p0)) = (seq, self.start) else {
+            return Place::Unknown;
+        };
+        let have = p0 + self.buf.len() as u64;
+        if s > have && self.gap.is_none() {
+            self.gap = Some(have);
         }
-        let body = body_extent(data, &kind, l.next, end, tvb.reported_len());
-        let (blen, more) = match body {
-            Body::Len(n) => {
-                let have = tvb.reported_len() - end;
-                if n > have as u64 {
-                    (0, Some((n - have as u64) as usize))
+        match self.total() {
+            Some(n) => {
+                let end = p0 + n as u64;
+                if s >= end {
+                    Place::After
+                } else if s + (len as u64) < end {
+                    Place::Middle
                 } else {
-                    (n as usize, None)
+                    Place::Ends((end - s) as usize)
                 }
             }
-            Body::Chunked(Some(n)) => (n, None),
-            Body::Chunked(None) => (0, Some(0)),
-        };
-        if let Some(m) = more {
-            cx.pkt.cols.set_info(format_args!("{fl} "));
-            return Ok(Desegment::More {
-                offset: off,
-                more: if m == 0 { None } else { Some(m) },
-            });
+            // Headers not complete yet: add the bytes and look again.
+            None => Place::Unknown,
         }
-        if !first {
-            cx.pkt.cols.set_fence();
-        }
-        message(
-            cx,
-            &tvb,
-            off,
-            &l,
-            kind,
-            end,
-            blen,
-            matches!(body, Body::Chunked(_)),
-        )?;
-        first = false;
-        off = end + blen;
     }
-    Ok(Desegment::Done)
+
+    /// Bytes at the start of a segment at `seq` that are already here.
+    fn overlap(&self, seq: Option<u64>) -> usize {
+        match (seq, self.start) {
+            (Some(s), Some(p0)) => (p0 + self.buf.len() as u64).saturating_sub(s) as usize,
+            _ => 0,
+        }
+    }
+}
+
+/// Largest message kept across segments (headers and body).
+const MAX_MESSAGE: usize = 16 << 20;
+
+/// What the bytes at an offset hold.
+enum Parse {
+    /// Not the start of an HTTP message.
+    NotHttp,
+    /// A message that goes on past the data: its first line if complete.
+    Incomplete {
+        first_line: Option<String>,
+        kind: Option<First>,
+    },
+    /// A whole message: headers end at `hend`, then `blen` body bytes.
+    Complete {
+        line: Line,
+        kind: First,
+        hend: usize,
+        blen: usize,
+        chunked: bool,
+    },
+}
+
+/// Looks for a whole HTTP message at `off` in `data` (`reported` bytes long).
+fn parse(data: &[u8], off: usize, reported: usize) -> Parse {
+    let Some(l) = line_at(data, off) else {
+        return match first_line_kind(&data[off.min(data.len())..]) {
+            Some(_) => Parse::Incomplete {
+                first_line: None,
+                kind: None,
+            },
+            None => Parse::NotHttp,
+        };
+    };
+    let Some(kind) = first_line_kind(&data[l.start..l.start + l.len]) else {
+        return Parse::NotHttp;
+    };
+    let mut end = l.next;
+    let mut complete = false;
+    while let Some(h) = line_at(data, end) {
+        end = h.next;
+        if h.len == 0 {
+            complete = true;
+            break;
+        }
+    }
+    let fl = format_text(&data[l.start..l.start + l.len]);
+    if !complete {
+        return Parse::Incomplete {
+            first_line: Some(fl),
+            kind: Some(kind),
+        };
+    }
+    let body = body_extent(data, &kind, l.next, end, reported);
+    let chunked = matches!(body, Body::Chunked(_));
+    let blen = match body {
+        Body::Len(n) if n <= (reported - end) as u64 => n as usize,
+        Body::Chunked(Some(n)) => n,
+        _ => {
+            return Parse::Incomplete {
+                first_line: Some(fl),
+                kind: Some(kind),
+            }
+        }
+    };
+    Parse::Complete {
+        line: l,
+        kind,
+        hend: end,
+        blen,
+        chunked,
+    }
+}
+
+/// This segment's relative TCP sequence number, if TCP gave one.
+fn tcp_seq(cx: &Cx<'_>) -> Option<u64> {
+    cx.pkt
+        .nodes
+        .iter()
+        .rev()
+        .find_map(|n| match (n.field.abbrev, n.value) {
+            ("tcp.seq", Value::UInt(v)) => Some(v),
+            _ => None,
+        })
+}
+
+/// The sending endpoint of this packet (`addr/port`).
+fn sender_key(cx: &Cx<'_>) -> String {
+    let mut sp = 0u64;
+    for n in cx.pkt.nodes.iter().rev() {
+        if let ("tcp.srcport", Value::UInt(v)) = (n.field.abbrev, n.value) {
+            sp = v;
+            break;
+        }
+    }
+    format!("{}/{}", cx.pkt.cols.net_src, sp)
 }
 
 enum Body {
@@ -917,11 +1164,19 @@ fn message(
         match tb.dechunked {
             Some((ds, bytes)) => {
                 let t = Tvb::new(&bytes, bytes.len(), ds);
-                text_lines(cx, &t, &bytes, &tb.ctype);
+                if tb.ctype == OCTET_STREAM {
+                    crate::proto::data::dissect(cx, t)?;
+                } else {
+                    text_lines(cx, &t, &bytes, &tb.ctype);
+                }
             }
             None => {
                 let t = tvb.sub_len(hend, blen)?;
-                text_lines(cx, &t, t.data(), &tb.ctype);
+                if tb.ctype == OCTET_STREAM {
+                    crate::proto::data::dissect(cx, t)?;
+                } else {
+                    text_lines(cx, &t, t.data(), &tb.ctype);
+                }
             }
         }
     }
@@ -1194,9 +1449,12 @@ fn message_tree(
             cx.pkt.set_generated(u);
         }
     }
-    // The media type is named in Info only for a message with a body.
+    // The media type's dissector names it in Info when there is a body
+    // (application/octet-stream goes to `data`, which does not).
     if let (Some(t), true) = (&ctype, blen > 0) {
-        cx.pkt.cols.append_info(format_args!(" ({t})"));
+        if t != OCTET_STREAM {
+            cx.pkt.cols.append_info(format_args!(" ({t})"));
+        }
     }
     if blen == 0 {
         return Ok(None);
@@ -1230,7 +1488,7 @@ fn message_tree(
     cx.pkt
         .set_label(fd, format_args!("File Data: {} bytes", body.len()));
     match ctype {
-        Some(t) if is_text_media(&t) => Ok(Some(TextBody {
+        Some(t) if is_text_media(&t) || t == OCTET_STREAM => Ok(Some(TextBody {
             ctype: t,
             dechunked: owned.map(|b| (body_tvb.ds(), b)),
         })),
@@ -1468,7 +1726,7 @@ Hypertext Transfer Protocol
             r,
             Some(Desegment::More {
                 offset: 0,
-                more: Some(95)
+                more: None
             })
         );
         let p = run(&d, dissect);
