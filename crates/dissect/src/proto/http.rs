@@ -577,6 +577,8 @@ pub struct Conversation {
     connect_pending: bool,
     /// A CONNECT succeeded: the rest of the conversation is tunnelled TLS.
     tunnel: bool,
+    /// Method of the last request.
+    last_method: String,
     /// The message each sender has begun but not finished.
     pending: HashMap<String, Pending>,
 }
@@ -693,6 +695,12 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
         return crate::proto::tls::dissect_tcp_under(cx, tvb, Some("http"));
     }
     let sender = sender_key(cx);
+    let nobody = cx
+        .state
+        .http
+        .map
+        .get(&key)
+        .is_some_and(|c| c.last_method == "HEAD" || c.last_method == "CONNECT");
     let data = tvb.data();
     let mut off = 0usize;
     let mut first = true;
@@ -736,7 +744,7 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                         hend,
                         blen,
                         chunked,
-                    } = parse(&pend.buf, 0, pend.buf.len())
+                    } = parse(&pend.buf, 0, pend.buf.len(), nobody)
                     {
                         let total = hend + blen;
                         let arc: std::sync::Arc<[u8]> = std::sync::Arc::from(&pend.buf[..total]);
@@ -754,7 +762,7 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
             Place::Unknown => {
                 // No sequence numbers: count the bytes.
                 pend.buf.extend_from_slice(data);
-                match parse(&pend.buf, 0, pend.buf.len()) {
+                match parse(&pend.buf, 0, pend.buf.len(), nobody) {
                     Parse::Complete {
                         line,
                         kind,
@@ -793,7 +801,7 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
         }
     }
     while off < tvb.reported_len() {
-        match parse(data, off, tvb.reported_len()) {
+        match parse(data, off, tvb.reported_len(), nobody) {
             Parse::NotHttp => {
                 if !first {
                     cx.pkt.cols.set_fence();
@@ -826,6 +834,7 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                             buf: data[off..].to_vec(),
                             start: seq.map(|s| s + off as u64),
                             gap: None,
+                            nobody,
                         },
                     );
                 }
@@ -862,6 +871,8 @@ pub struct Pending {
     start: Option<u64>,
     /// Sequence number from which bytes are missing (a segment was lost).
     gap: Option<u64>,
+    /// It answers HEAD or CONNECT: no body.
+    nobody: bool,
 }
 
 /// Where a segment falls with respect to a pending message.
@@ -889,7 +900,7 @@ impl Pending {
                 break;
             }
         }
-        match body_extent(&self.buf, &kind, l.next, end, usize::MAX) {
+        match body_extent(&self.buf, &kind, l.next, end, self.nobody) {
             Body::Len(n) if n < MAX_MESSAGE as u64 => Some(end + n as usize),
             Body::Chunked(Some(n)) => Some(end + n),
             _ => None,
@@ -953,7 +964,7 @@ enum Parse {
 }
 
 /// Looks for a whole HTTP message at `off` in `data` (`reported` bytes long).
-fn parse(data: &[u8], off: usize, reported: usize) -> Parse {
+fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
     let Some(l) = line_at(data, off) else {
         return match first_line_kind(&data[off.min(data.len())..]) {
             Some(_) => Parse::Incomplete {
@@ -982,7 +993,7 @@ fn parse(data: &[u8], off: usize, reported: usize) -> Parse {
             kind: Some(kind),
         };
     }
-    let body = body_extent(data, &kind, l.next, end, reported);
+    let body = body_extent(data, &kind, l.next, end, nobody);
     let chunked = matches!(body, Body::Chunked(_));
     let blen = match body {
         Body::Len(n) if n <= (reported - end) as u64 => n as usize,
@@ -1029,12 +1040,14 @@ fn sender_key(cx: &Cx<'_>) -> String {
 
 enum Body {
     Len(u64),
+    /// A response that ends when the server closes the connection.
+    UntilClose,
     /// Chunked: total bytes of the chunked encoding, if complete.
     Chunked(Option<usize>),
 }
 
 /// Where the body ends, from the headers between `hstart` and `hend`.
-fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, reported: usize) -> Body {
+fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, nobody: bool) -> Body {
     let mut cl: Option<u64> = None;
     let mut chunked = false;
     let mut o = hstart;
@@ -1055,6 +1068,10 @@ fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, reported: 
         o = h.next;
     }
     if let First::Response { code } = kind {
+        // Responses to HEAD and CONNECT have no body (RFC 9112 section 6.3).
+        if nobody {
+            return Body::Len(0);
+        }
         if (100..200).contains(code) || *code == 204 || *code == 304 {
             return Body::Len(0);
         }
@@ -1064,7 +1081,8 @@ fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, reported: 
     }
     match (cl, kind) {
         (Some(n), _) => Body::Len(n),
-        (None, First::Response { .. }) => Body::Len(reported.saturating_sub(hend) as u64),
+        // Neither length nor chunks: the body ends with the connection.
+        (None, First::Response { .. }) => Body::UntilClose,
         (None, First::Request { .. }) => Body::Len(0),
     }
 }
@@ -1393,6 +1411,9 @@ fn message_tree(
     let num = cx.pkt.meta.number;
     let now = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
     let conv = cx.state.http.map.entry(key).or_default();
+    if is_req {
+        conv.last_method = method_name.clone();
+    }
     if is_req && method_name == "CONNECT" {
         conv.connect_pending = true;
     } else if !is_req && conv.connect_pending {
