@@ -1052,6 +1052,43 @@ pub static SSHFP_FINGERPRINT_TYPE: FieldDef = FieldDef::new(
 pub static SSHFP_FINGERPRINT: FieldDef =
     FieldDef::new("dns.sshfp.fingerprint", "Fingerprint", FieldType::Bytes).with_base(Base::None);
 
+const NSEC3_ALGO_VALS: ValueStrings = &[(0, "Reserved"), (1, "SHA-1")];
+/// `dns.nsec3.algo`.
+pub static NSEC3_ALGO: FieldDef =
+    FieldDef::new("dns.nsec3.algo", "Hash algorithm", FieldType::U8).with_strings(NSEC3_ALGO_VALS);
+/// `dns.nsec3.flags`.
+pub static NSEC3_FLAGS: FieldDef = FieldDef::new("dns.nsec3.flags", "NSEC3 flags", FieldType::U8);
+/// `dns.nsec3.flags.opt_out`.
+pub static NSEC3_FLAGS_OPT_OUT: FieldDef = FieldDef::new(
+    "dns.nsec3.flags.opt_out",
+    "NSEC3 Opt-out flag",
+    FieldType::Bool,
+)
+.with_mask(0x1, 8)
+.with_tfs(
+    "Additional insecure delegations allowed",
+    "Additional insecure delegations forbidden",
+);
+/// `dns.nsec3.iterations`.
+pub static NSEC3_ITERATIONS: FieldDef =
+    FieldDef::new("dns.nsec3.iterations", "NSEC3 iterations", FieldType::U16);
+/// `dns.nsec3.salt_length`.
+pub static NSEC3_SALT_LENGTH: FieldDef =
+    FieldDef::new("dns.nsec3.salt_length", "Salt length", FieldType::U8);
+/// `dns.nsec3.salt_value`.
+pub static NSEC3_SALT_VALUE: FieldDef =
+    FieldDef::new("dns.nsec3.salt_value", "Salt value", FieldType::Bytes).with_base(Base::None);
+/// `dns.nsec3.hash_length`.
+pub static NSEC3_HASH_LENGTH: FieldDef =
+    FieldDef::new("dns.nsec3.hash_length", "Hash length", FieldType::U8);
+/// `dns.nsec3.hash_value`.
+pub static NSEC3_HASH_VALUE: FieldDef = FieldDef::new(
+    "dns.nsec3.hash_value",
+    "Next hashed owner",
+    FieldType::String,
+)
+.with_base(Base::None);
+
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
@@ -1206,6 +1243,14 @@ pub static FIELDS: &[FieldRef] = &[
     &SSHFP_ALGORITHM,
     &SSHFP_FINGERPRINT_TYPE,
     &SSHFP_FINGERPRINT,
+    &NSEC3_ALGO,
+    &NSEC3_FLAGS,
+    &NSEC3_FLAGS_OPT_OUT,
+    &NSEC3_ITERATIONS,
+    &NSEC3_SALT_LENGTH,
+    &NSEC3_SALT_VALUE,
+    &NSEC3_HASH_LENGTH,
+    &NSEC3_HASH_VALUE,
 ];
 
 /// How the message arrived: it changes the header (TCP length), the names
@@ -2084,6 +2129,27 @@ fn dissect_rdata(
             }
         }
         64 | 65 => dissect_svcb(cx, tvb, d, dlen, base)?,
+        50 => {
+            // RFC 5155 section 3.2.
+            add_uint(cx, &NSEC3_ALGO, tvb, d, 1, tvb.u8(d)? as u64);
+            let fl = tvb.u8(d + 1)? as u64;
+            let fi = add_uint(cx, &NSEC3_FLAGS, tvb, d + 1, 1, fl);
+            cx.pkt.reopen(fi);
+            add_bits(cx, &NSEC3_FLAGS_OPT_OUT, tvb, d + 1, 1, fl);
+            cx.pkt.close();
+            add_uint(cx, &NSEC3_ITERATIONS, tvb, d + 2, 2, tvb.u16(d + 2)? as u64);
+            let sl = tvb.u8(d + 4)? as usize;
+            add_uint(cx, &NSEC3_SALT_LENGTH, tvb, d + 4, 1, sl as u64);
+            add_bytes(cx, &NSEC3_SALT_VALUE, tvb, d + 5, sl)?;
+            let ho = d + 5 + sl;
+            let hl = tvb.u8(ho)? as usize;
+            add_uint(cx, &NSEC3_HASH_LENGTH, tvb, ho, 1, hl as u64);
+            let h = base32hex(tvb.bytes(ho + 1, hl)?);
+            let hv = add_str(cx, &NSEC3_HASH_VALUE, tvb, ho + 1, hl, &h);
+            cx.pkt.set_generated(hv);
+            let bo = ho + 1 + hl;
+            type_bitmap(cx, tvb, bo, (d + dlen).saturating_sub(bo))?;
+        }
         44 => {
             // RFC 4255 section 3.1.
             add_uint(cx, &SSHFP_ALGORITHM, tvb, d, 1, tvb.u8(d)? as u64);
@@ -2382,6 +2448,27 @@ fn type_bitmap(cx: &mut Cx<'_>, tvb: &Tvb<'_>, mut o: usize, mut len: usize) -> 
         }
     }
     Ok(())
+}
+
+/// Base 32 with the extended hex alphabet, unpadded (RFC 4648 section 7),
+/// as NSEC3 writes hashed owner names.
+fn base32hex(b: &[u8]) -> String {
+    const A: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+    let mut out = String::new();
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &x in b {
+        acc = (acc << 8) | x as u32;
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(A[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(A[((acc << (5 - bits)) & 31) as usize] as char);
+    }
+    out
 }
 
 /// RFC 4034 appendix B key tag (RSA/MD5: appendix B.1).
@@ -2882,6 +2969,28 @@ Domain Name System (response)
         );
         let p = run(&d, dissect);
         assert!(p.cols.info.ends_with("[Malformed Packet]"));
+    }
+
+    // RFC 4648 section 10 test vectors for base32hex (unpadded).
+    #[test]
+    fn base32hex_vectors() {
+        assert_eq!(base32hex(b""), "");
+        assert_eq!(base32hex(b"f"), "co");
+        assert_eq!(base32hex(b"fo"), "cpng");
+        assert_eq!(base32hex(b"foobar"), "cpnmuoj1e8");
+    }
+
+    #[test]
+    fn heuristic_accepts_queries_and_rejects_noise() {
+        let q = hex(Q);
+        assert!(heuristic(&Tvb::new(&q, q.len(), 0)));
+        assert!(heuristic(&Tvb::new(&hex(A), hex(A).len(), 0)));
+        // An update (opcode 5) or a query with answers is not taken.
+        let mut u = q.clone();
+        u[2] = 0x28;
+        assert!(!heuristic(&Tvb::new(&u, u.len(), 0)));
+        let noise = [0u8; 40];
+        assert!(!heuristic(&Tvb::new(&noise, noise.len(), 0)));
     }
 
     #[test]

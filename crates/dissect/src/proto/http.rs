@@ -1768,6 +1768,67 @@ Hypertext Transfer Protocol
         assert_eq!(p.protocols, "http:data");
     }
 
+    /// Runs one TCP segment with a given sequence number through `dissect`.
+    fn segment(st: &mut State, n: u64, seq: u64, d: &[u8]) -> crate::Packet {
+        run_with(st, n, 0, d, |cx, t| {
+            cx.pkt
+                .add(&crate::proto::tcp::SRCPORT, &t, 0, 0, Value::UInt(80));
+            cx.pkt
+                .add(&crate::proto::tcp::DSTPORT, &t, 0, 0, Value::UInt(1234));
+            cx.pkt
+                .add(&crate::proto::tcp::SEQ, &t, 0, 0, Value::UInt(seq));
+            dissect(cx, t)
+        })
+    }
+
+    // A response in three segments (the middle one retransmitted): the
+    // first and the middle are marked, the last shows the whole message.
+    #[test]
+    fn message_across_segments() {
+        let mut st = State::default();
+        let msg = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello\nworld\n";
+        let (a, rest) = msg.split_at(30);
+        let (b, c) = rest.split_at(40);
+        let p = segment(&mut st, 1, 1, a);
+        assert_eq!(
+            p.cols.info,
+            "HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]"
+        );
+        assert_eq!(p.protocols, "");
+        let p = segment(&mut st, 2, 31, b);
+        assert!(p.cols.info.ends_with("[TCP segment of a reassembled PDU]"));
+        let p = segment(&mut st, 3, 31, b);
+        assert!(p.cols.info.ends_with("[TCP segment of a reassembled PDU]"));
+        let p = segment(&mut st, 4, 71, c);
+        assert_eq!(p.cols.info, "HTTP/1.1 200 OK  (text/plain)");
+        assert_eq!(p.protocols, "http:data-text-lines");
+        assert_eq!(p.sources.len(), 1);
+        assert_eq!(values(&p, &[], "http.file_data"), ["hello\nworld\n"]);
+    }
+
+    // RFC 9110 section 9.3.6: after a 2xx to CONNECT the stream is a tunnel.
+    #[test]
+    fn connect_tunnel_goes_to_tls() {
+        let mut st = State::default();
+        segment(
+            &mut st,
+            1,
+            1,
+            b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        );
+        let p = segment(
+            &mut st,
+            2,
+            1,
+            b"HTTP/1.1 200 Connection established\r\n\r\n",
+        );
+        assert_eq!(p.cols.info, "HTTP/1.1 200 Connection established ");
+        let p = segment(&mut st, 3, 40, &[20, 3, 3, 0, 1, 1]);
+        assert_eq!(p.protocols, "http:tls");
+        assert_eq!(p.cols.info, "Change Cipher Spec");
+        assert_eq!(p.cols.protocol, "TLSv1.2");
+    }
+
     #[test]
     fn two_messages_in_one_segment() {
         let one = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi";

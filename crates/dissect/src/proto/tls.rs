@@ -2047,6 +2047,9 @@ fn ssl2_record(
     }
     let rec = cx.pkt.open(&RECORD, tvb, off, hl + rlen, Value::None);
     uint(cx, &RECORD_LENGTH, tvb, off, hl, rlen as u64);
+    // Wireshark names the SSL 2.0 version on every SSLv2 record.
+    let vi = uint(cx, &RECORD_VERSION, tvb, off, 0, 0x0002);
+    cx.pkt.set_generated(vi);
     let name = SSL2_HANDSHAKE_TYPE
         .value_name(msg as u64)
         .filter(|_| valid_v2_handshake(tvb, m, rlen));
@@ -3072,6 +3075,19 @@ mod tests {
         let p = run_with(&mut st, 3, 0, &e, dissect);
         assert_eq!(p.cols.protocol, "TLSv1.2");
         assert_eq!(p.cols.info, "Encrypted Handshake Message");
+    }
+
+    // captures/zeek/tls_ssl-v2.pcap frame 4: an SSLv2 CLIENT-HELLO.
+    #[test]
+    fn sslv2_client_hello() {
+        let d = hex("802e0100020015000000100700c00500800300800100800600400400800200801c30e2b12f4c04525476f280c07abee5");
+        let p = run(&d, dissect);
+        assert_eq!(p.cols.protocol, "SSLv2");
+        assert_eq!(p.cols.info, "Client Hello");
+        assert_eq!(values(&p, &d, "tls.record.version"), ["0x0002"]);
+        // Bytes that are no hello are encrypted data once the session is SSLv2.
+        let p = run(&[0x80, 0x03, 0x17, 0x01, 0x02], dissect);
+        assert_eq!(p.cols.info, "Continuation Data");
     }
 
     #[test]
