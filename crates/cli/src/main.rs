@@ -1,6 +1,10 @@
 //! The `wirelab` binary: one subcommand per role.
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
+
+mod read;
 
 /// wirelab: network services, a client that walks through them, and an
 /// analyzer that captures, dissects, filters and explains the traffic.
@@ -13,18 +17,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Read a capture file and print it, as tshark -r does.
+    Read(read::ReadArgs),
     /// List the fields the analyzer knows (like `tshark -G fields`).
     Fields,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.cmd {
+    let r = match cli.cmd {
+        Cmd::Read(a) => read::run(a),
         Cmd::Fields => {
             for f in wirelab_dissect::registry().all() {
                 println!("{}\t{}\t{}", f.abbrev, f.name, f.ftype.wireshark_name());
             }
+            Ok(())
+        }
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`| head`) is not a failure.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("wirelab: {e:#}");
+            ExitCode::from(1)
         }
     }
-    Ok(())
 }

@@ -42,6 +42,34 @@ pub struct Cx<'a> {
     /// What the network layer said about this packet, for the layers above
     /// (conversation keys, TTL in ICMP's Info).
     pub l3: L3,
+    /// Set by a protocol carried over TCP when the segment ends inside one
+    /// of its messages (Wireshark's `pinfo->desegment_*`): TCP then keeps the
+    /// bytes from `offset` and hands them back whole.
+    pub desegment: Option<Desegment>,
+}
+
+impl<'a> Cx<'a> {
+    /// A context for dissecting into `pkt` with the capture state `state`.
+    pub fn new(pkt: &'a mut Packet, state: &'a mut State) -> Self {
+        Cx {
+            pkt,
+            state,
+            current_proto: "Frame",
+            l3: L3::default(),
+            desegment: None,
+        }
+    }
+}
+
+/// A request for more bytes, from a protocol above TCP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Desegment {
+    /// Offset in the bytes handed to the protocol where the incomplete
+    /// message starts.
+    pub offset: usize,
+    /// How many more bytes it needs, when it knows; `None`: at least one
+    /// more segment.
+    pub more: Option<usize>,
 }
 
 /// Network-layer facts passed up to the transport dissectors.
@@ -83,12 +111,7 @@ impl Dissector {
         };
         let tvb = Tvb::new(data, meta.orig_len as usize, 0);
         let protos = proto::frame::dissect(pkt, &tvb, times);
-        let mut cx = Cx {
-            pkt,
-            state: &mut self.state,
-            current_proto: "Frame",
-            l3: L3::default(),
-        };
+        let mut cx = Cx::new(pkt, &mut self.state);
         let depth = cx.pkt.depth();
         if let Err(e) = proto::dissect_link(&mut cx, meta.linktype, tvb) {
             cx.pkt.close_to(depth);

@@ -335,6 +335,17 @@ pub struct Packet {
 /// Index of a node in [`Packet::nodes`].
 pub type NodeId = u32;
 
+/// A point in a packet's construction that [`Packet::rollback`] returns to.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    nodes: usize,
+    last_root: u32,
+    protocols: usize,
+    expert: usize,
+    sources: usize,
+    stack: usize,
+}
+
 impl Packet {
     /// An empty packet.
     pub fn new() -> Self {
@@ -356,6 +367,58 @@ impl Packet {
         self.stack.clear();
         self.first_root = NIL;
         self.last_root = NIL;
+    }
+
+    /// Where the packet stands now.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            nodes: self.nodes.len(),
+            last_root: self.last_root,
+            protocols: self.protocols.len(),
+            expert: self.expert.len(),
+            sources: self.sources.len(),
+            stack: self.stack.len(),
+        }
+    }
+
+    /// Forgets every node, protocol, expert item and data source added
+    /// since `m` (a dissection that turned out to need more data).
+    pub fn rollback(&mut self, m: Mark) {
+        if m.nodes > self.nodes.len() {
+            return;
+        }
+        self.nodes.truncate(m.nodes);
+        self.protocols.truncate(m.protocols);
+        self.expert.truncate(m.expert);
+        self.sources.truncate(m.sources);
+        self.stack.truncate(m.stack);
+        self.last_root = m.last_root;
+        let cut = m.nodes as u32;
+        if self.first_root != NIL && self.first_root >= cut {
+            self.first_root = NIL;
+        }
+        if self.last_root != NIL && self.last_root < cut {
+            self.nodes[self.last_root as usize].next = NIL;
+        }
+        for i in 0..self.nodes.len() {
+            let n = self.nodes[i];
+            if n.next != NIL && n.next >= cut {
+                self.nodes[i].next = NIL;
+            }
+            if n.first_child != NIL && n.first_child >= cut {
+                self.nodes[i].first_child = NIL;
+                self.nodes[i].last_child = NIL;
+            } else if n.last_child != NIL && n.last_child >= cut {
+                // Walk the surviving children to the new last one.
+                let mut c = n.first_child;
+                let mut last = c;
+                while c != NIL && c < cut {
+                    last = c;
+                    c = self.nodes[c as usize].next;
+                }
+                self.nodes[i].last_child = last;
+            }
+        }
     }
 
     /// Adds a node under the current open subtree and returns its index.
@@ -925,5 +988,40 @@ fn default_label(p: &Packet, frame: &[u8], n: &Node, out: &mut String) {
     }
     if n.flags & GENERATED != 0 {
         out.push(']');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::{eth, ip, tcp};
+
+    #[test]
+    fn rollback_restores_the_tree() {
+        let mut p = Packet::new();
+        let data = [0u8; 64];
+        let tvb = Tvb::new(&data, 64, 0);
+        let e = p.open(&eth::PROTO, &tvb, 0, 14, Value::None);
+        p.add(&eth::TYPE, &tvb, 12, 2, Value::UInt(0x800));
+        p.close();
+        p.layer("eth");
+        let m = p.mark();
+        let i = p.open(&ip::PROTO, &tvb, 14, 20, Value::None);
+        p.add(&ip::TTL, &tvb, 22, 1, Value::UInt(64));
+        p.close();
+        p.add_under(e, &eth::PADDING, 0, 60, 4, Value::None);
+        p.layer("ip");
+        p.open(&tcp::PROTO, &tvb, 34, 20, Value::None);
+        assert_eq!(p.children(NIL).count(), 3);
+        p.rollback(m);
+        assert_eq!(p.nodes.len(), 2);
+        assert_eq!(p.protocols, "eth");
+        assert_eq!(p.children(NIL).collect::<Vec<_>>(), vec![e]);
+        assert_eq!(p.children(e).count(), 1);
+        assert_eq!(p.depth(), 0);
+        let _ = i;
+        // The tree grows again from where it was.
+        let t = p.add(&tcp::SRCPORT, &tvb, 34, 2, Value::UInt(80));
+        assert_eq!(p.children(NIL).collect::<Vec<_>>(), vec![e, t]);
     }
 }

@@ -46,7 +46,7 @@ impl EchoKey {
 }
 
 /// One direction of a TCP stream.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TcpDir {
     /// Sequence number that relative numbers count from (ISN, or first-1).
     pub base_seq: Option<u32>,
@@ -77,6 +77,103 @@ pub struct TcpDir {
     pub dup_ack_num: u32,
     /// Analysis flags of this side's last segment.
     pub last_flags: u32,
+    /// A PDU being reassembled from this side's segments.
+    pub msp: Option<Msp>,
+}
+
+/// A multi-segment PDU under reassembly (Wireshark's "msp"): bytes placed
+/// by their offset from the PDU's first sequence number.
+#[derive(Clone, Debug, Default)]
+pub struct Msp {
+    /// Raw sequence number of its first byte.
+    pub seq: u32,
+    /// Its bytes so far (holes are zero until filled).
+    pub data: Vec<u8>,
+    /// Byte ranges received, sorted and merged.
+    pub have: Vec<(usize, usize)>,
+    /// Total bytes needed, when the protocol said; `None`: try again with
+    /// the next segment.
+    pub need: Option<usize>,
+    /// (frame, offset, bytes) of each segment in it.
+    pub frames: Vec<(u64, usize, usize)>,
+}
+
+impl Msp {
+    /// Places a segment's bytes at `off` (the first copy of a byte wins).
+    pub fn insert(&mut self, off: usize, bytes: &[u8], frame: u64) {
+        let end = off + bytes.len();
+        if self.data.len() < end {
+            self.data.resize(end, 0);
+        }
+        // Copy only into the holes, so a retransmission never overwrites.
+        let mut pos = off;
+        let mut holes = Vec::new();
+        for &(a, b) in &self.have {
+            if b <= pos {
+                continue;
+            }
+            if a >= end {
+                break;
+            }
+            if a > pos {
+                holes.push((pos, a.min(end)));
+            }
+            pos = pos.max(b);
+        }
+        if pos < end {
+            holes.push((pos, end));
+        }
+        for (a, b) in holes {
+            self.data[a..b].copy_from_slice(&bytes[a - off..b - off]);
+        }
+        self.have.push((off, end));
+        self.have.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(self.have.len());
+        for &(a, b) in &self.have {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        self.have = merged;
+        if !bytes.is_empty() {
+            self.frames.push((frame, off, bytes.len()));
+        }
+    }
+
+    /// Whether the bytes from 0 are contiguous up to what is needed.
+    pub fn ready(&self) -> bool {
+        let contiguous = match self.have.first() {
+            Some(&(0, b)) => b,
+            _ => return false,
+        };
+        match self.need {
+            Some(n) => contiguous >= n,
+            None => self.have.len() == 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Msp;
+
+    #[test]
+    fn holes_fill_in_any_order_and_first_copy_wins() {
+        let mut m = Msp {
+            need: Some(9),
+            ..Default::default()
+        };
+        m.insert(0, b"abc", 1);
+        m.insert(6, b"ghi", 3);
+        assert!(!m.ready());
+        // Overlaps the first segment by one byte, fills the hole.
+        m.insert(2, b"XdeY", 4);
+        assert!(m.ready());
+        assert_eq!(&m.data, b"abcdeYghi");
+        assert_eq!(m.have, vec![(0, 9)]);
+        assert_eq!(m.frames.len(), 3);
+    }
 }
 
 /// A TCP stream (`tcp.stream`).
@@ -107,6 +204,8 @@ pub struct State {
     pub udp: HashMap<(Endpoint, Endpoint), u32>,
     /// IPv4 fragments waiting for their datagram.
     pub ip_frags: crate::reassembly::Reassembler,
+    /// IPv4 → (MAC, frame) bindings announced by ARP.
+    pub arp_bindings: HashMap<[u8; 4], ([u8; 6], u64)>,
     /// ICMP echo requests seen: key → frame number.
     pub icmp_requests: HashMap<EchoKey, u64>,
     /// DNS queries and responses, for `dns.response_to` and retransmissions.

@@ -73,6 +73,8 @@ pub static FIELDS: &[FieldRef] = &[
     &DST_HW,
     &DST_IPV4,
     &DST_PROTO,
+    &DUPLICATE,
+    &DUPLICATE_FRAME,
 ];
 
 static HW_TYPES: ValueStrings = &[
@@ -94,6 +96,8 @@ static OPCODES: ValueStrings = &[
     (4, "reverse reply"),
     (8, "Inverse ARP request"),
     (9, "Inverse ARP reply"),
+    (5, "DRARP-Request"),
+    (6, "DRARP-Reply"),
     (10, "ARP NAK"),
 ];
 
@@ -218,6 +222,20 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
         &DST_PROTO,
         &mut info_tpa,
     )?;
+    // Duplicate address detection (Wireshark's arp.detect_duplicate_ip_addresses):
+    // the sender's binding, and for replies the target's, against what
+    // earlier packets said.
+    let mut duplicate = None;
+    if is_ip && is_eth {
+        if let (Some(ip), Ok(mac)) = (sip, tvb.ether(sha)) {
+            duplicate = check_duplicate(cx, &tvb, ip, mac);
+        }
+        if duplicate.is_none() && op == 2 {
+            if let (Some(ip), Ok(mac)) = (tip, tvb.ether(tha)) {
+                duplicate = check_duplicate(cx, &tvb, ip, mac);
+            }
+        }
+    }
     cx.pkt.close();
     match op {
         1 if announcement => cx
@@ -252,13 +270,83 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
             .pkt
             .cols
             .set_info(format_args!("{info_tha} is at {info_tpa}")),
+        5 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Who is {info_tha}? Tell {info_sha}")),
+        6 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("{info_tha} is at {info_tpa}")),
         _ => cx
             .pkt
             .cols
             .set_info(format_args!("Unknown ARP opcode 0x{op:04x}")),
     }
+    if let Some(ip) = duplicate {
+        cx.pkt.cols.append_info(format_args!(
+            " (duplicate use of {} detected!)",
+            std::net::Ipv4Addr::from(ip)
+        ));
+    }
     Ok(total)
 }
+
+/// Records `ip` → `mac`; when `ip` was bound to another address before,
+/// adds the duplicate-address items and returns the address.
+fn check_duplicate(cx: &mut Cx<'_>, tvb: &Tvb<'_>, ip: [u8; 4], mac: [u8; 6]) -> Option<[u8; 4]> {
+    if ip == [0, 0, 0, 0] {
+        return None;
+    }
+    let number = cx.pkt.meta.number;
+    // The first binding stays (as in Wireshark): a match refreshes it, a
+    // conflict is reported against it.
+    let (old_mac, frame) = match cx.state.arp_bindings.get_mut(&ip) {
+        None => {
+            cx.state.arp_bindings.insert(ip, (mac, number));
+            return None;
+        }
+        Some(b) if b.0 == mac => {
+            b.1 = number;
+            return None;
+        }
+        Some(b) => *b,
+    };
+    let addr = std::net::Ipv4Addr::from(ip);
+    let mut new_s = String::new();
+    fmt_ether(&mac, &mut new_s);
+    let mut old_s = String::new();
+    fmt_ether(&old_mac, &mut old_s);
+    let n = cx.pkt.open(&DUPLICATE, tvb, 0, 0, Value::None);
+    cx.pkt.set_generated(n);
+    cx.pkt.set_label(
+        n,
+        format_args!("[Duplicate IP address detected for {addr} ({new_s}) - also in use by {old_s} (frame {frame})]"),
+    );
+    let f = cx.pkt.add(&DUPLICATE_FRAME, tvb, 0, 0, Value::UInt(frame));
+    cx.pkt.set_generated(f);
+    cx.pkt.expert(
+        "arp",
+        crate::packet::Severity::Warning,
+        crate::packet::Group::Sequence,
+        format_args!("Duplicate IP address configured ({addr})"),
+    );
+    cx.pkt.close();
+    Some(ip)
+}
+
+/// `arp.duplicate-address-detected`.
+pub static DUPLICATE: FieldDef = FieldDef::new(
+    "arp.duplicate-address-detected",
+    "Duplicate IP address detected",
+    FieldType::None,
+);
+/// `arp.duplicate-address-frame`.
+pub static DUPLICATE_FRAME: FieldDef = FieldDef::new(
+    "arp.duplicate-address-frame",
+    "Frame showing earlier use of IP address",
+    FieldType::FrameNum,
+);
 
 #[allow(clippy::too_many_arguments)]
 fn hw_addr(

@@ -1301,9 +1301,20 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     let mut off = 0usize;
     let mut first = true;
     while off < tvb.reported_len() {
-        let Ok(plen) = tvb.u16(off) else { break };
+        let Ok(plen) = tvb.u16(off) else {
+            // Not even the length prefix: ask TCP for the next segment.
+            cx.desegment = Some(crate::Desegment {
+                offset: off,
+                more: None,
+            });
+            break;
+        };
         let total = 2 + plen as usize;
         if off + total > tvb.reported_len() {
+            cx.desegment = Some(crate::Desegment {
+                offset: off,
+                more: Some(off + total - tvb.reported_len()),
+            });
             break;
         }
         let pdu = tvb.sub_len(off, total)?;
@@ -2769,12 +2780,7 @@ pub(crate) mod test_util {
         pkt.meta.cap_len = data.len() as u32;
         pkt.meta.orig_len = data.len() as u32;
         let tvb = Tvb::new(data, data.len(), 0);
-        let mut cx = Cx {
-            pkt: &mut pkt,
-            state,
-            current_proto: "Frame",
-            l3: crate::L3::default(),
-        };
+        let mut cx = Cx::new(&mut pkt, state);
         if let Err(e) = f(&mut cx, tvb) {
             cx.pkt.close_to(0);
             crate::report_bound(&mut cx, e);

@@ -9,8 +9,6 @@
 //! [`dissect_tcp`]; [`dissect`] then marks the segment as Wireshark does on
 //! the first pass (`[TCP segment of a reassembled PDU]`).
 
-use std::collections::HashMap;
-
 use crate::field::{Base, FieldDef, FieldRef, FieldType};
 use crate::packet::{Group, NodeId, Severity, Span, Src, Value};
 use crate::proto::dns::{format_text, open_text, TEXT};
@@ -579,8 +577,6 @@ pub struct Conversation {
     tunnel: bool,
     /// Method of the last request.
     last_method: String,
-    /// The message each sender has begun but not finished.
-    pending: HashMap<String, Pending>,
 }
 
 /// HTTP conversations of the capture, keyed by transport endpoints.
@@ -609,10 +605,9 @@ pub fn heuristic(tvb: &Tvb<'_>) -> bool {
 /// HTTP on a TCP segment, marking an incomplete message as Wireshark's
 /// first pass does.
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
-    if let Desegment::More { .. } = dissect_tcp(cx, tvb)? {
-        cx.pkt
-            .cols
-            .append_info_sep(" ", format_args!("[TCP segment of a reassembled PDU]"));
+    if let Desegment::More { offset, more } = dissect_tcp(cx, tvb)? {
+        // TCP keeps the bytes from `offset` and hands them back whole.
+        cx.desegment = Some(crate::Desegment { offset, more });
     }
     Ok(())
 }
@@ -694,7 +689,6 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
         // After a successful CONNECT, HTTP hands the stream to TLS.
         return crate::proto::tls::dissect_tcp_under(cx, tvb, Some("http"));
     }
-    let sender = sender_key(cx);
     let nobody = cx
         .state
         .http
@@ -704,102 +698,6 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     let data = tvb.data();
     let mut off = 0usize;
     let mut first = true;
-    // A message that began in earlier segments of this direction.
-    let seq = tcp_seq(cx);
-    let pending = cx
-        .state
-        .http
-        .map
-        .get_mut(&key)
-        .and_then(|c| c.pending.remove(&sender));
-    if let Some(mut pend) = pending {
-        match pend.place(seq, data.len()) {
-            Place::Middle => {
-                if pend.gap.is_none() && tvb.len() == tvb.reported_len() {
-                    let skip = pend.overlap(seq);
-                    pend.buf.extend_from_slice(&data[skip.min(data.len())..]);
-                }
-                if pend.buf.len() <= MAX_MESSAGE {
-                    cx.state
-                        .http
-                        .map
-                        .entry(key.clone())
-                        .or_default()
-                        .pending
-                        .insert(sender.clone(), pend);
-                }
-                return Ok(Desegment::More {
-                    offset: 0,
-                    more: None,
-                });
-            }
-            Place::After => {}
-            Place::Ends(at) => {
-                if pend.gap.is_none() && tvb.len() == tvb.reported_len() {
-                    let skip = pend.overlap(seq);
-                    pend.buf.extend_from_slice(&data[skip.min(data.len())..]);
-                    if let Parse::Complete {
-                        line,
-                        kind,
-                        hend,
-                        blen,
-                        chunked,
-                    } = parse(&pend.buf, 0, pend.buf.len(), nobody)
-                    {
-                        let total = hend + blen;
-                        let arc: std::sync::Arc<[u8]> = std::sync::Arc::from(&pend.buf[..total]);
-                        let ds = (cx.pkt.sources.len() + 1).min(u8::MAX as usize) as u8;
-                        cx.pkt
-                            .sources
-                            .push((format!("Reassembled TCP ({total} bytes)"), arc.clone()));
-                        let rt = Tvb::new(&arc, total, ds);
-                        message(cx, &rt, 0, &line, kind, hend, blen, chunked)?;
-                        first = false;
-                    }
-                }
-                off = at.min(data.len());
-            }
-            Place::Unknown => {
-                // No sequence numbers: count the bytes.
-                pend.buf.extend_from_slice(data);
-                match parse(&pend.buf, 0, pend.buf.len(), nobody) {
-                    Parse::Complete {
-                        line,
-                        kind,
-                        hend,
-                        blen,
-                        chunked,
-                    } => {
-                        let total = hend + blen;
-                        let arc: std::sync::Arc<[u8]> = std::sync::Arc::from(&pend.buf[..total]);
-                        let ds = (cx.pkt.sources.len() + 1).min(u8::MAX as usize) as u8;
-                        cx.pkt
-                            .sources
-                            .push((format!("Reassembled TCP ({total} bytes)"), arc.clone()));
-                        let rt = Tvb::new(&arc, total, ds);
-                        let before = pend.buf.len() - data.len();
-                        message(cx, &rt, 0, &line, kind, hend, blen, chunked)?;
-                        first = false;
-                        off = total.saturating_sub(before);
-                    }
-                    Parse::Incomplete { .. } if pend.buf.len() <= MAX_MESSAGE => {
-                        cx.state
-                            .http
-                            .map
-                            .entry(key)
-                            .or_default()
-                            .pending
-                            .insert(sender, pend);
-                        return Ok(Desegment::More {
-                            offset: 0,
-                            more: None,
-                        });
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
     while off < tvb.reported_len() {
         match parse(data, off, tvb.reported_len(), nobody) {
             Parse::NotHttp => {
@@ -809,7 +707,11 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                 continuation(cx, &tvb, off)?;
                 break;
             }
-            Parse::Incomplete { first_line, kind } => {
+            Parse::Incomplete {
+                first_line,
+                kind,
+                more,
+            } => {
                 if first_line.is_some() && tvb.len() < tvb.reported_len() {
                     // The message goes on in bytes the capture did not keep.
                     cx.pkt.layer("http");
@@ -819,29 +721,12 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                     }
                     tvb.ensure(0, tvb.reported_len())?;
                 }
-                if !first {
-                    // Wireshark only reassembles from a segment's first PDU.
-                    break;
-                }
-                if let Some(fl) = first_line {
+                if let (Some(fl), true) = (first_line, first) {
                     cx.pkt.cols.set_info(format_args!("{fl} "));
                 }
-                // Keep the bytes for the segments that complete it.
-                if tvb.len() == tvb.reported_len() && data.len() - off <= MAX_MESSAGE {
-                    cx.state.http.map.entry(key).or_default().pending.insert(
-                        sender,
-                        Pending {
-                            buf: data[off..].to_vec(),
-                            start: seq.map(|s| s + off as u64),
-                            gap: None,
-                            nobody,
-                        },
-                    );
-                }
-                return Ok(Desegment::More {
-                    offset: off,
-                    more: None,
-                });
+                // TCP keeps the bytes from here and hands the message back
+                // whole.
+                return Ok(Desegment::More { offset: off, more });
             }
             Parse::Complete {
                 line,
@@ -862,96 +747,16 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     Ok(Desegment::Done)
 }
 
-/// A message whose bytes go on in later segments of the same direction.
-#[derive(Debug)]
-pub struct Pending {
-    /// Its bytes so far, in order.
-    buf: Vec<u8>,
-    /// TCP sequence number of its first byte, when TCP gave one.
-    start: Option<u64>,
-    /// Sequence number from which bytes are missing (a segment was lost).
-    gap: Option<u64>,
-    /// It answers HEAD or CONNECT: no body.
-    nobody: bool,
-}
-
-/// Where a segment falls with respect to a pending message.
-enum Place {
-    /// Inside the message.
-    Middle,
-    /// After its end: the message is given up (bytes were lost).
-    After,
-    /// The message ends at this offset of the segment.
-    Ends(usize),
-    /// No sequence numbers to tell.
-    Unknown,
-}
-
-impl Pending {
-    /// Total length of the message, once its headers tell it.
-    fn total(&self) -> Option<usize> {
-        let l = line_at(&self.buf, 0)?;
-        let kind = first_line_kind(&self.buf[..l.len])?;
-        let mut end = l.next;
-        loop {
-            let h = line_at(&self.buf, end)?;
-            end = h.next;
-            if h.len == 0 {
-                break;
-            }
-        }
-        match body_extent(&self.buf, &kind, l.next, end, self.nobody) {
-            Body::Len(n) if n < MAX_MESSAGE as u64 => Some(end + n as usize),
-            Body::Chunked(Some(n)) => Some(end + n),
-            _ => None,
-        }
-    }
-
-    /// Where a segment of `len` bytes at `seq` falls, noting a gap.
-    fn place(&mut self, seq: Option<u64>, len: usize) -> Place {
-        let (Some(s), Some(p0)) = (seq, self.start) else {
-            return Place::Unknown;
-        };
-        let have = p0 + self.buf.len() as u64;
-        if s > have && self.gap.is_none() {
-            self.gap = Some(have);
-        }
-        match self.total() {
-            Some(n) => {
-                let end = p0 + n as u64;
-                if s >= end {
-                    Place::After
-                } else if s + (len as u64) < end {
-                    Place::Middle
-                } else {
-                    Place::Ends((end - s) as usize)
-                }
-            }
-            // Headers not complete yet: add the bytes and look again.
-            None => Place::Unknown,
-        }
-    }
-
-    /// Bytes at the start of a segment at `seq` that are already here.
-    fn overlap(&self, seq: Option<u64>) -> usize {
-        match (seq, self.start) {
-            (Some(s), Some(p0)) => (p0 + self.buf.len() as u64).saturating_sub(s) as usize,
-            _ => 0,
-        }
-    }
-}
-
-/// Largest message kept across segments (headers and body).
-const MAX_MESSAGE: usize = 16 << 20;
-
 /// What the bytes at an offset hold.
 enum Parse {
     /// Not the start of an HTTP message.
     NotHttp,
-    /// A message that goes on past the data: its first line if complete.
+    /// A message that goes on past the data: its first line if complete,
+    /// and how many bytes it still needs when its headers say.
     Incomplete {
         first_line: Option<String>,
         kind: Option<First>,
+        more: Option<usize>,
     },
     /// A whole message: headers end at `hend`, then `blen` body bytes.
     Complete {
@@ -970,6 +775,7 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
             Some(_) => Parse::Incomplete {
                 first_line: None,
                 kind: None,
+                more: None,
             },
             None => Parse::NotHttp,
         };
@@ -991,17 +797,27 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
         return Parse::Incomplete {
             first_line: Some(fl),
             kind: Some(kind),
+            more: None,
         };
     }
     let body = body_extent(data, &kind, l.next, end, nobody);
     let chunked = matches!(body, Body::Chunked(_));
+    let have = reported.saturating_sub(end) as u64;
     let blen = match body {
-        Body::Len(n) if n <= (reported - end) as u64 => n as usize,
+        Body::Len(n) if n <= have => n as usize,
         Body::Chunked(Some(n)) => n,
+        Body::Len(n) => {
+            return Parse::Incomplete {
+                first_line: Some(fl),
+                kind: Some(kind),
+                more: usize::try_from(n - have).ok(),
+            }
+        }
         _ => {
             return Parse::Incomplete {
                 first_line: Some(fl),
                 kind: Some(kind),
+                more: None,
             }
         }
     };
@@ -1012,30 +828,6 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
         blen,
         chunked,
     }
-}
-
-/// This segment's relative TCP sequence number, if TCP gave one.
-fn tcp_seq(cx: &Cx<'_>) -> Option<u64> {
-    cx.pkt
-        .nodes
-        .iter()
-        .rev()
-        .find_map(|n| match (n.field.abbrev, n.value) {
-            ("tcp.seq", Value::UInt(v)) => Some(v),
-            _ => None,
-        })
-}
-
-/// The sending endpoint of this packet (`addr/port`).
-fn sender_key(cx: &Cx<'_>) -> String {
-    let mut sp = 0u64;
-    for n in cx.pkt.nodes.iter().rev() {
-        if let ("tcp.srcport", Value::UInt(v)) = (n.field.abbrev, n.value) {
-            sp = v;
-            break;
-        }
-    }
-    format!("{}/{}", cx.pkt.cols.net_src, sp)
 }
 
 enum Body {
@@ -1747,21 +1539,45 @@ Hypertext Transfer Protocol
             r,
             Some(Desegment::More {
                 offset: 0,
+                more: Some(95)
+            })
+        );
+        // `dissect` passes the request to TCP, which marks the segment.
+        let mut asked = None;
+        let p = run_with(&mut State::default(), 1, 0, &d, |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
+        assert_eq!(
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
+                more: Some(95)
+            })
+        );
+        assert_eq!(p.cols.info, "HTTP/1.1 200 OK ");
+        // Headers cut short.
+        let mut asked = None;
+        let p = run_with(
+            &mut State::default(),
+            1,
+            0,
+            b"GET / HTTP/1.1\r\nHost: x\r\n",
+            |cx, t| {
+                dissect(cx, t)?;
+                asked = cx.desegment;
+                Ok(())
+            },
+        );
+        assert_eq!(
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
                 more: None
             })
         );
-        let p = run(&d, dissect);
-        assert_eq!(
-            p.cols.info,
-            "HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]"
-        );
-        assert_eq!(p.protocols, "");
-        // Headers cut short.
-        let p = run(b"GET / HTTP/1.1\r\nHost: x\r\n", dissect);
-        assert_eq!(
-            p.cols.info,
-            "GET / HTTP/1.1  [TCP segment of a reassembled PDU]"
-        );
+        assert_eq!(p.cols.info, "GET / HTTP/1.1 ");
         // Not HTTP at all.
         let p = run(&[0x91, 0xf8, 0xf6], dissect);
         assert_eq!(p.cols.info, "Continuation");
@@ -1779,31 +1595,6 @@ Hypertext Transfer Protocol
                 .add(&crate::proto::tcp::SEQ, &t, 0, 0, Value::UInt(seq));
             dissect(cx, t)
         })
-    }
-
-    // A response in three segments (the middle one retransmitted): the
-    // first and the middle are marked, the last shows the whole message.
-    #[test]
-    fn message_across_segments() {
-        let mut st = State::default();
-        let msg = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello\nworld\n";
-        let (a, rest) = msg.split_at(30);
-        let (b, c) = rest.split_at(40);
-        let p = segment(&mut st, 1, 1, a);
-        assert_eq!(
-            p.cols.info,
-            "HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]"
-        );
-        assert_eq!(p.protocols, "");
-        let p = segment(&mut st, 2, 31, b);
-        assert!(p.cols.info.ends_with("[TCP segment of a reassembled PDU]"));
-        let p = segment(&mut st, 3, 31, b);
-        assert!(p.cols.info.ends_with("[TCP segment of a reassembled PDU]"));
-        let p = segment(&mut st, 4, 71, c);
-        assert_eq!(p.cols.info, "HTTP/1.1 200 OK  (text/plain)");
-        assert_eq!(p.protocols, "http:data-text-lines");
-        assert_eq!(p.sources.len(), 1);
-        assert_eq!(values(&p, &[], "http.file_data"), ["hello\nworld\n"]);
     }
 
     // RFC 9110 section 9.3.6: after a 2xx to CONNECT the stream is a tunnel.

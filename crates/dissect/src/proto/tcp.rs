@@ -229,6 +229,10 @@ pub static FIELDS: &[FieldRef] = &[
     &TIME_RELATIVE,
     &TIME_DELTA,
     &PAYLOAD,
+    &SEGMENTS,
+    &SEGMENT,
+    &SEGMENT_COUNT,
+    &REASSEMBLED_LENGTH,
 ];
 
 const FIN: u16 = 0x001;
@@ -364,8 +368,8 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     let (rel_seq, rel_ack, scale, index, trel, tdelta) = match stream {
         Some((si, dir)) => {
             let st = &cx.state.tcp_streams[si];
-            let me = st.dirs[dir];
-            let other = st.dirs[1 - dir];
+            let me = &st.dirs[dir];
+            let other = &st.dirs[1 - dir];
             let rs = seq.wrapping_sub(me.base_seq.unwrap_or(seq));
             let ra = ack.wrapping_sub(other.base_seq.unwrap_or(ack));
             // The window of a SYN is never scaled.
@@ -582,15 +586,216 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         return Ok(());
     }
     use super::tcp_analysis::{FAST_RETRANSMISSION, RETRANSMISSION, SPURIOUS_RETRANSMISSION};
-    if findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0 {
-        // Data already seen in this stream is not handed to the protocol above.
-        return tvb.ensure(hl, seg_len);
+    let resent =
+        findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0;
+    match stream {
+        Some((si, dir)) => reassemble(
+            cx, root, payload, seq, seg_len, si, dir, sport, dport, resent,
+        ),
+        // Data already seen is not handed to the protocol above again.
+        None if resent => Ok(()),
+        None => app(cx, payload, sport, dport),
     }
+}
+
+/// Hands a payload to the protocol above by port, or shows it as data.
+fn app(cx: &mut Cx<'_>, payload: Tvb<'_>, sport: u16, dport: u16) -> R<()> {
     match super::tcp_app(cx, payload, sport, dport) {
         Some(r) => r,
         None => data::dissect(cx, payload),
     }
 }
+
+/// The largest PDU reassembled; a longer one is shown segment by segment.
+pub const MAX_PDU: usize = 32 << 20;
+
+const SEGMENT_NOTE: &str = " [TCP segment of a reassembled PDU]";
+
+/// TCP desegmentation, as Wireshark does it for protocols that ask for it
+/// (`cx.desegment`): the segments of a PDU are kept, by sequence number,
+/// until it is whole (a gap is filled by a later or retransmitted segment),
+/// each shown as `[TCP segment of a reassembled PDU]`; the segment that
+/// completes it carries the reassembled PDU as a new data source.
+#[allow(clippy::too_many_arguments)]
+fn reassemble(
+    cx: &mut Cx<'_>,
+    root: u32,
+    payload: Tvb<'_>,
+    seq: u32,
+    seg_len: usize,
+    si: usize,
+    dir: usize,
+    sport: u16,
+    dport: u16,
+    resent: bool,
+) -> R<()> {
+    let whole = payload.len() == payload.reported_len();
+    let number = cx.pkt.meta.number;
+    if let Some(msp) = cx.state.tcp_streams[si].dirs[dir].msp.as_mut() {
+        let off = seq.wrapping_sub(msp.seq) as i32;
+        let inside = off >= 0
+            && match msp.need {
+                Some(n) => (off as usize) < n,
+                // Size unknown: only the next bytes in order belong to it.
+                None => off as usize <= msp.data.len(),
+            };
+        if inside && whole {
+            let off = off as usize;
+            if off + seg_len > MAX_PDU {
+                cx.state.tcp_streams[si].dirs[dir].msp = None;
+                cx.pkt.reopen(root);
+                cx.pkt.expert(
+                    "tcp",
+                    crate::packet::Severity::Note,
+                    crate::packet::Group::Reassemble,
+                    format_args!(
+                        "Reassembly limit reached: a PDU over {MAX_PDU} bytes is not reassembled"
+                    ),
+                );
+                cx.pkt.close();
+                return Ok(());
+            }
+            msp.insert(off, payload.data(), number);
+            if !msp.ready() {
+                cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
+                return Ok(());
+            }
+            let Some(msp) = cx.state.tcp_streams[si].dirs[dir].msp.take() else {
+                return Ok(());
+            };
+            return complete(cx, root, msp, si, dir, sport, dport);
+        }
+    }
+    if resent {
+        // Data already seen is not handed to the protocol above again.
+        return Ok(());
+    }
+    let mark = cx.pkt.mark();
+    let saved_proto = cx.pkt.cols.protocol.clone();
+    cx.desegment = None;
+    let r = app(cx, payload, sport, dport);
+    let Some(d) = cx.desegment.take() else {
+        return r;
+    };
+    r?;
+    if !whole || d.offset >= seg_len {
+        return Ok(());
+    }
+    if d.offset == 0 {
+        // Nothing complete in this segment: it only starts a PDU.
+        cx.pkt.rollback(mark);
+        cx.pkt.cols.set_protocol(&saved_proto);
+    }
+    let mut msp = crate::state::Msp {
+        seq: seq.wrapping_add(d.offset as u32),
+        ..Default::default()
+    };
+    msp.insert(0, &payload.data()[d.offset..], number);
+    msp.need = d.more.map(|m| msp.data.len() + m);
+    cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+    cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
+    Ok(())
+}
+
+/// Dissects a reassembled PDU; if the protocol still wants more, goes on
+/// waiting.
+fn complete(
+    cx: &mut Cx<'_>,
+    root: u32,
+    mut msp: crate::state::Msp,
+    si: usize,
+    dir: usize,
+    sport: u16,
+    dport: u16,
+) -> R<()> {
+    let bytes: std::sync::Arc<[u8]> = std::mem::take(&mut msp.data).into();
+    let mark = cx.pkt.mark();
+    let saved_proto = cx.pkt.cols.protocol.clone();
+    let saved_info = cx.pkt.cols.info.clone();
+    let name = format!("Reassembled TCP ({} bytes)", bytes.len());
+    cx.pkt.sources.push((name, bytes.clone()));
+    let ds = cx.pkt.sources.len() as u8;
+    show_segments(cx, root, &msp, bytes.len(), ds);
+    let tvb = Tvb::new(&bytes, bytes.len(), ds);
+    cx.desegment = None;
+    let r = app(cx, tvb, sport, dport);
+    match cx.desegment.take() {
+        Some(d) if d.offset == 0 && bytes.len() < MAX_PDU => {
+            // Still not whole: keep waiting, and show this as a segment.
+            cx.pkt.rollback(mark);
+            cx.pkt.cols.set_protocol(&saved_proto);
+            cx.pkt.cols.info = saved_info;
+            cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
+            let have = bytes.len();
+            msp.data = bytes.to_vec();
+            msp.have = vec![(0, have)];
+            msp.need = d.more.map(|m| have + m);
+            cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+            Ok(())
+        }
+        _ => r,
+    }
+}
+
+/// `[N Reassembled TCP Segments (X bytes): #1(1460), #2(1460)]`.
+fn show_segments(cx: &mut Cx<'_>, root: u32, msp: &crate::state::Msp, total: usize, ds: u8) {
+    let mut label = format!(
+        "[{} Reassembled TCP Segments ({} bytes): ",
+        msp.frames.len(),
+        total
+    );
+    let mut frames = msp.frames.clone();
+    frames.sort_by_key(|&(f, off, _)| (off, f));
+    for (i, (f, _, l)) in frames.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
+        }
+        label.push_str(&format!("#{f}({l})"));
+    }
+    label.push(']');
+    let _ = root;
+    let n = cx
+        .pkt
+        .add_under(crate::NIL, &SEGMENTS, ds, 0, total as u32, Value::None);
+    cx.pkt.set_label(n, format_args!("{label}"));
+    for (f, off, l) in &frames {
+        let c = cx
+            .pkt
+            .add_under(n, &SEGMENT, ds, *off as u32, *l as u32, Value::UInt(*f));
+        cx.pkt.set_label(
+            c,
+            format_args!("[Frame: {f}, payload: {}-{} ({l} bytes)]", off, off + l - 1),
+        );
+    }
+    let c = cx.pkt.add_under(
+        n,
+        &SEGMENT_COUNT,
+        0,
+        0,
+        0,
+        Value::UInt(msp.frames.len() as u64),
+    );
+    cx.pkt.set_generated(c);
+    let c = cx
+        .pkt
+        .add_under(n, &REASSEMBLED_LENGTH, 0, 0, 0, Value::UInt(total as u64));
+    cx.pkt.set_generated(c);
+}
+
+/// `tcp.segments`.
+pub static SEGMENTS: FieldDef =
+    FieldDef::new("tcp.segments", "Reassembled TCP Segments", FieldType::None);
+/// `tcp.segment`.
+pub static SEGMENT: FieldDef = FieldDef::new("tcp.segment", "TCP Segment", FieldType::FrameNum);
+/// `tcp.segment.count`.
+pub static SEGMENT_COUNT: FieldDef =
+    FieldDef::new("tcp.segment.count", "Segment count", FieldType::U32);
+/// `tcp.reassembled.length`.
+pub static REASSEMBLED_LENGTH: FieldDef = FieldDef::new(
+    "tcp.reassembled.length",
+    "Reassembled TCP length",
+    FieldType::U32,
+);
 
 /// `[Timestamps]` subtree (a label, not a filterable field in Wireshark).
 static TIMESTAMPS: FieldDef = FieldDef::new("tcp.timestamps", "Timestamps", FieldType::None);
@@ -623,7 +828,7 @@ fn stream_of(
     let slot = match existing {
         Some(slot) => {
             let st = &cx.state.tcp_streams[slot];
-            let d = st.dirs[dir];
+            let d = &st.dirs[dir];
             // A new SYN with another ISN on a used key: the port was reused.
             let reused = syn_only && d.syn_seen && d.base_seq != Some(seq)
                 || syn_only && (st.dirs[0].closed || st.dirs[1].closed) && d.base_seq != Some(seq);
@@ -642,7 +847,7 @@ fn stream_of(
             let index = cx.state.tcp_streams.len() as u32;
             cx.state.tcp_streams.push(TcpStream {
                 index,
-                dirs: [TcpDir::default(); 2],
+                dirs: [TcpDir::default(), TcpDir::default()],
                 first_ts: ts,
                 prev_ts: ts,
                 irtt: None,

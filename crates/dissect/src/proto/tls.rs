@@ -1753,31 +1753,12 @@ struct Session {
     /// Senders (`addr/port`) that have sent Change Cipher Spec: their later
     /// handshake records are encrypted.
     ccs_from: Vec<String>,
-    /// The record each sender has not finished sending.
-    pending: HashMap<String, Pending>,
     /// The server chose a cipher suite without encryption.
     null_cipher: bool,
     /// Session ID the client offered.
     client_session_id: Vec<u8>,
     /// The server echoed it: the session is resumed.
     resumed: bool,
-}
-
-/// A record that went past the end of its segment.
-#[derive(Clone, Copy, Debug)]
-struct Pending {
-    /// Bytes still to come.
-    rem: usize,
-    /// Its content type.
-    ct: u8,
-    /// Its record version.
-    ver: u16,
-    /// Its length.
-    len: usize,
-    /// Its first byte of content (handshake or heartbeat type), if seen.
-    hs_type: Option<u8>,
-    /// Whether the sender had sent Change Cipher Spec before it.
-    encrypted: bool,
 }
 
 /// TLS sessions of the capture, keyed by transport endpoints.
@@ -1874,10 +1855,9 @@ pub fn heuristic(tvb: &Tvb<'_>) -> bool {
 /// TLS on a TCP segment, marking a record that goes past the segment as
 /// Wireshark's first pass does.
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
-    if let Desegment::More { .. } = dissect_tcp(cx, tvb)? {
-        cx.pkt
-            .cols
-            .append_info_sep(" ", format_args!("[TCP segment of a reassembled PDU]"));
+    if let Desegment::More { offset, more } = dissect_tcp(cx, tvb)? {
+        // TCP keeps the bytes from `offset` and hands them back whole.
+        cx.desegment = Some(crate::Desegment { offset, more });
     }
     Ok(())
 }
@@ -1897,56 +1877,15 @@ pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> 
     let (key, sender) = endpoints(cx);
     let port = server_port(cx);
     let len = tvb.reported_len();
-    // A record that began in an earlier segment: this one carries its
-    // middle (nothing to show), or its end and maybe more records.
-    let pending = cx
-        .state
-        .tls
-        .map
-        .entry(key.clone())
-        .or_default()
-        .pending
-        .get(&sender)
-        .copied()
-        .filter(|p| p.rem > 0);
-    let mut off = 0usize;
-    if let Some(p) = pending {
-        let s = cx.state.tls.map.entry(key.clone()).or_default();
-        if len < p.rem {
-            if let Some(q) = s.pending.get_mut(&sender) {
-                q.rem -= len;
-            }
-            return Ok(Desegment::More {
-                offset: 0,
-                more: Some(p.rem - len),
-            });
-        }
-        s.pending.remove(&sender);
-        if let Some(o) = outer {
-            cx.pkt.layer(o);
-        }
-        cx.pkt.layer("tls");
-        cx.pkt.cols.clear_info();
-        cx.pkt.open(&PROTO, &tvb, 0, p.rem, Value::None);
-        let depth = cx.pkt.depth();
-        reassembled_record(cx, &tvb, &p, &key, port);
-        cx.pkt.close_to(depth);
-        cx.pkt.close();
-        off = p.rem;
-        if off >= len {
-            return Ok(Desegment::Done);
-        }
-    }
+    let off = 0usize;
     if let Some(o) = outer {
         cx.pkt.layer(o);
     }
     cx.pkt.layer("tls");
-    if pending.is_none() {
-        cx.pkt.cols.clear_info();
-    }
+    cx.pkt.cols.clear_info();
     let top = cx.pkt.open(&PROTO, &tvb, off, len - off, Value::None);
     let depth = cx.pkt.depth();
-    let r = records(cx, &tvb, off, &key, &sender, port, pending.is_some());
+    let r = records(cx, &tvb, off, &key, &sender, port);
     cx.pkt.close_to(depth);
     cx.pkt.close();
     let _ = top;
@@ -2084,66 +2023,6 @@ fn heartbeat_name(encrypted: bool, first: Option<u8>) -> &'static str {
     }
 }
 
-/// The end of a record whose start was in earlier segments: what its header
-/// said, and the Info text Wireshark shows once it has reassembled it.
-fn reassembled_record(cx: &mut Cx<'_>, tvb: &Tvb<'_>, p: &Pending, key: &str, port: u64) {
-    let sv = cx
-        .state
-        .tls
-        .map
-        .get(key)
-        .and_then(|s| s.version)
-        .unwrap_or(p.ver);
-    let vname = version_short_name(sv).unwrap_or("SSL");
-    let (proto_name, what): (&str, String) = match p.ct {
-        20 => ("Change Cipher Spec Protocol", "Change Cipher Spec".into()),
-        21 => ("Alert Protocol", "Encrypted Alert".into()),
-        22 => {
-            let name = match p.hs_type {
-                Some(t) if !p.encrypted => HANDSHAKE_TYPE
-                    .value_name(t as u64)
-                    .unwrap_or("Encrypted Handshake Message"),
-                _ => "Encrypted Handshake Message",
-            };
-            ("Handshake Protocol", name.into())
-        }
-        23 => ("Application Data Protocol", "Application Data".into()),
-        _ => (
-            "Heartbeat Protocol",
-            heartbeat_name(p.encrypted, p.hs_type).into(),
-        ),
-    };
-    cx.pkt.cols.append_info(format_args!("{what}"));
-    cx.pkt.cols.set_protocol(vname);
-    let rec = cx.pkt.open(&RECORD, tvb, 0, p.rem, Value::None);
-    let app = if p.ct == 23 { app_proto(port) } else { None };
-    cx.pkt.set_label(
-        rec,
-        format_args!(
-            "{vname} Record Layer: {proto_name}: {}",
-            app.unwrap_or(&what)
-        ),
-    );
-    let f: FieldRef = if sv == 0x0304 && p.ct == 23 {
-        &RECORD_OPAQUE_TYPE
-    } else {
-        &RECORD_CONTENT_TYPE
-    };
-    for (f, v) in [
-        (f, p.ct as u64),
-        (&RECORD_VERSION, p.ver as u64),
-        (&RECORD_LENGTH, p.len as u64),
-    ] {
-        cx.pkt.add(f, tvb, 0, 0, Value::UInt(v));
-    }
-    if let Some(a) = app {
-        let v = cx.pkt.str_value(a);
-        let n = cx.pkt.add(&APP_DATA_PROTO, tvb, 0, 0, v);
-        cx.pkt.set_generated(n);
-    }
-    cx.pkt.close();
-}
-
 fn records(
     cx: &mut Cx<'_>,
     tvb: &Tvb<'_>,
@@ -2151,10 +2030,9 @@ fn records(
     key: &str,
     sender: &str,
     port: u64,
-    after_reassembled: bool,
 ) -> R<Desegment> {
     let len = tvb.reported_len();
-    let mut done = after_reassembled as usize;
+    let mut done = 0usize;
     while off < len {
         if len - off < 5 {
             return Ok(Desegment::More {
@@ -2204,29 +2082,12 @@ fn records(
             return Ok(Desegment::Done);
         }
         if off + 5 + rlen > len {
+            // TCP reassembles the record from here and hands it back whole.
             let more = off + 5 + rlen - len;
-            let hs_type = tvb.u8(off + 5).ok();
-            if let Some(s) = cx.state.tls.map.get_mut(key) {
-                let encrypted = s.ccs_from.iter().any(|x| x == sender);
-                s.pending.insert(
-                    sender.to_string(),
-                    Pending {
-                        rem: more,
-                        ct,
-                        ver,
-                        len: rlen,
-                        hs_type,
-                        encrypted,
-                    },
-                );
-            }
-            if done == 0 {
-                return Ok(Desegment::More {
-                    offset: off,
-                    more: Some(more),
-                });
-            }
-            return Ok(Desegment::Done);
+            return Ok(Desegment::More {
+                offset: off,
+                more: Some(more),
+            });
         }
         if !valid_content_type(ct) {
             if done == 0 {
@@ -3093,27 +2954,46 @@ mod tests {
     #[test]
     fn partial_records_and_garbage() {
         let mut st = State::default();
-        // A 100-byte application data record cut after 20 bytes, then its rest.
+        // A 100-byte application data record cut after 20 bytes: TLS asks
+        // TCP for the 80 bytes still missing, and reads it once whole.
         let mut rec = vec![23, 3, 3, 0, 100];
         rec.extend(std::iter::repeat_n(0xab, 100));
-        let p = run_with(&mut st, 1, 0, &rec[..25], dissect);
-        assert_eq!(p.cols.info, "[TCP segment of a reassembled PDU]");
-        let p = run_with(&mut st, 2, 0, &rec[25..60], dissect);
+        let mut asked = None;
+        run_with(&mut st, 1, 0, &rec[..25], |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
+        assert_eq!(
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
+                more: Some(80)
+            })
+        );
+        let p = run_with(&mut st, 2, 0, &rec, dissect);
+        assert_eq!(p.cols.info, "Application Data");
+        // A whole record followed by the start of another: the first is
+        // shown, TCP keeps the rest.
+        let mut two = vec![21, 3, 3, 0, 2, 1, 0];
+        two.extend_from_slice(&rec[..10]);
+        let mut asked = None;
+        let p = run_with(&mut st, 3, 0, &two, |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
         assert_eq!(
             p.cols.info,
-            " [TCP segment of a reassembled PDU]".trim_start()
+            "Alert (Level: Warning, Description: Close Notify)"
         );
-        assert_eq!(p.protocols, "");
-        // The last piece ends the record; a whole record follows it.
-        let mut last = rec[60..].to_vec();
-        last.extend_from_slice(&[21, 3, 3, 0, 2, 1, 0]);
-        let p = run_with(&mut st, 3, 0, &last, dissect);
         assert_eq!(
-            p.cols.info,
-            "Application Data, Alert (Level: Warning, Description: Close Notify)"
+            asked,
+            Some(crate::Desegment {
+                offset: 7,
+                more: Some(95)
+            })
         );
-        assert_eq!(p.protocols, "tls:tls");
-        assert_eq!(values(&p, &last, "tls.record.content_type"), ["23", "21"]);
         // Bytes that are no record.
         let p = run(&[0xde, 0xad, 0xbe, 0xef, 0, 1, 2], dissect);
         assert_eq!(p.cols.info, "Continuation Data");

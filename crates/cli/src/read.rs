@@ -1,0 +1,282 @@
+//! `wirelab read`: tshark's reading mode — dissect a capture file and print
+//! it as a packet list, fields, a detail tree, hex or JSON, or write the
+//! packets to a new file.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use clap::Args;
+use wirelab_dissect::{Dissector, FrameMeta, Packet};
+use wirelab_print::{FieldsOptions, FieldsPrinter};
+
+/// Options of `wirelab read`, spelled as tshark's.
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// Capture file to read (pcap or pcapng, gzip allowed; `-` for stdin).
+    #[arg(short = 'r', value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format: text (default), fields, json.
+    #[arg(short = 'T', value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Field to print with `-T fields` (repeatable).
+    #[arg(short = 'e', value_name = "FIELD")]
+    pub fields: Vec<String>,
+    /// Fields options: separator=, aggregator=, occurrence=, header=, quote=.
+    #[arg(short = 'E', value_name = "OPTION")]
+    pub fields_opts: Vec<String>,
+    /// Stop after reading this many packets.
+    #[arg(short = 'c', value_name = "COUNT")]
+    pub count: Option<u64>,
+    /// No name resolution (wirelab never resolves names; accepted for tshark compatibility).
+    #[arg(short = 'n')]
+    pub no_resolve: bool,
+    /// Print nothing per packet (useful with -w or statistics).
+    #[arg(short = 'q')]
+    pub quiet: bool,
+    /// Print the packet details tree.
+    #[arg(short = 'V')]
+    pub verbose: bool,
+    /// Print the packet bytes as hex and ASCII.
+    #[arg(short = 'x')]
+    pub hex: bool,
+    /// Write the packets to FILE (pcapng, or pcap with `-F pcap`), atomically.
+    #[arg(short = 'w', value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Output file format for -w: pcapng (default) or pcap.
+    #[arg(short = 'F', value_name = "FORMAT")]
+    pub out_format: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Fields,
+    Json,
+}
+
+/// Runs `wirelab read`.
+pub fn run(args: ReadArgs) -> Result<()> {
+    let format = match args.format.as_deref() {
+        None | Some("text") => Format::Text,
+        Some("fields") => Format::Fields,
+        Some("json") => Format::Json,
+        Some(other) => {
+            return Err(anyhow!(
+                "invalid -T \"{other}\": wirelab read supports text, fields and json"
+            ))
+        }
+    };
+    let mut fopts = FieldsOptions::default();
+    for o in &args.fields_opts {
+        fopts.apply(o).map_err(|e| anyhow!(e))?;
+    }
+    let mut fields = if format == Format::Fields {
+        if args.fields.is_empty() {
+            return Err(anyhow!(
+                "-T fields was specified, but no fields were specified with -e"
+            ));
+        }
+        Some(
+            FieldsPrinter::new(&args.fields, wirelab_dissect::registry(), fopts)
+                .map_err(|e| anyhow!(e))?,
+        )
+    } else {
+        None
+    };
+    let mut reader = wirelab_pcap::Reader::open(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mut writer = match &args.write {
+        Some(path) => Some(OutFile::create(path, args.out_format.as_deref(), &reader)?),
+        None => None,
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    if let Some(f) = &fields {
+        f.write_header(&mut out)?;
+    }
+    let print =
+        !args.quiet && (args.write.is_none() || args.verbose || args.hex || format != Format::Text);
+    let mut dissector = Dissector::new();
+    let mut pkt = Packet::new();
+    let mut number = 0u64;
+    let mut first_json = true;
+    let result: Result<()> = (|| {
+        loop {
+            if args.count.is_some_and(|c| number >= c) {
+                break;
+            }
+            let p = match reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) => return Err(anyhow!("{}: {e}", args.file.display())),
+            };
+            number += 1;
+            let meta = FrameMeta {
+                number,
+                ts_secs: p.ts_secs,
+                ts_nanos: p.ts_nanos,
+                cap_len: p.cap_len,
+                orig_len: p.orig_len,
+                linktype: p.linktype,
+                interface_id: p.interface_id,
+            };
+            let data = p.data;
+            dissector.dissect(meta, data, &mut pkt);
+            if let Some(w) = writer.as_mut() {
+                w.write(&p)?;
+            }
+            if !print {
+                continue;
+            }
+            match format {
+                Format::Fields => {
+                    if let Some(f) = fields.as_mut() {
+                        f.write(&pkt, data, &mut out)?;
+                    }
+                }
+                Format::Json => {
+                    wirelab_print::json::write_json(&pkt, data, first_json, &mut out)?;
+                    first_json = false;
+                }
+                Format::Text => {
+                    if args.verbose {
+                        wirelab_print::tree::write_tree(&pkt, data, &mut out)?;
+                    } else {
+                        wirelab_print::list::write_line(&pkt, &mut out)?;
+                    }
+                    if args.hex {
+                        wirelab_print::hex::write_packet_hex(&pkt, data, &mut out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+    if format == Format::Json && print {
+        if first_json {
+            out.write_all(b"[\n")?;
+        }
+        out.write_all(b"\n]\n")?;
+    }
+    out.flush()?;
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    result
+}
+
+/// A capture being written: to a temporary file renamed into place at the
+/// end, so a failure never leaves a half-written file under the real name.
+struct OutFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    w: Writer,
+    ifaces: Vec<Option<u32>>,
+}
+
+enum Writer {
+    Pcapng(wirelab_pcap::Writer<BufWriter<std::fs::File>>),
+    Pcap(wirelab_pcap::Writer<BufWriter<std::fs::File>>),
+}
+
+impl OutFile {
+    fn create(path: &Path, format: Option<&str>, reader: &wirelab_pcap::Reader) -> Result<Self> {
+        let tmp = tmp_name(path);
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let bw = BufWriter::with_capacity(1 << 16, file);
+        let w = match format {
+            None | Some("pcapng") => Writer::Pcapng(wirelab_pcap::Writer::pcapng(bw)?),
+            Some("pcap") => {
+                let (lt, snap) = reader
+                    .interfaces()
+                    .first()
+                    .map(|i| (i.linktype, i.snaplen))
+                    .unwrap_or((1, 262144));
+                Writer::Pcap(wirelab_pcap::Writer::pcap(
+                    bw,
+                    lt,
+                    if snap == 0 { 262144 } else { snap },
+                    true,
+                )?)
+            }
+            Some(other) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(anyhow!(
+                    "invalid -F \"{other}\": wirelab writes pcapng and pcap"
+                ));
+            }
+        };
+        Ok(OutFile {
+            path: path.to_path_buf(),
+            tmp,
+            w,
+            ifaces: Vec::new(),
+        })
+    }
+
+    fn write(&mut self, p: &wirelab_pcap::Packet<'_>) -> Result<()> {
+        match &mut self.w {
+            Writer::Pcap(w) => {
+                w.write_packet(0, p.ts_secs, p.ts_nanos, p.orig_len, p.data, None)?
+            }
+            Writer::Pcapng(w) => {
+                let idx = p.interface_id as usize;
+                if self.ifaces.len() <= idx {
+                    self.ifaces.resize(idx + 1, None);
+                }
+                let id = match self.ifaces[idx] {
+                    Some(id) => id,
+                    None => {
+                        let iface = p
+                            .interface()
+                            .cloned()
+                            .unwrap_or_else(|| wirelab_pcap::Interface::new(p.linktype));
+                        let id = w.add_interface(&iface)?;
+                        self.ifaces[idx] = Some(id);
+                        id
+                    }
+                };
+                let comment: Option<String> = p.comments().next().map(|c| c.into_owned());
+                w.write_packet(
+                    id,
+                    p.ts_secs,
+                    p.ts_nanos,
+                    p.orig_len,
+                    p.data,
+                    comment.as_deref(),
+                )?
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        let w = match self.w {
+            Writer::Pcap(w) | Writer::Pcapng(w) => w.finish()?,
+        };
+        let file = w
+            .into_inner()
+            .map_err(|e| anyhow!("cannot write {}: {}", self.tmp.display(), e.error()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot write {}", self.tmp.display()))?;
+        std::fs::rename(&self.tmp, &self.path).with_context(|| {
+            format!(
+                "cannot rename {} to {}",
+                self.tmp.display(),
+                self.path.display()
+            )
+        })?;
+        Ok(())
+    }
+}
+
+fn tmp_name(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
