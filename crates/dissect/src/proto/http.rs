@@ -704,7 +704,7 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                 if !first {
                     cx.pkt.cols.set_fence();
                 }
-                continuation(cx, &tvb, off)?;
+                continuation(cx, &tvb, off, first)?;
                 break;
             }
             Parse::Incomplete {
@@ -1413,8 +1413,11 @@ fn text_lines(cx: &mut Cx<'_>, tvb: &Tvb<'_>, body: &[u8], ctype: &str) {
 }
 
 /// A segment that does not start an HTTP message: "Continuation".
-fn continuation(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize) -> R<()> {
-    cx.pkt.layer("http");
+fn continuation(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, first: bool) -> R<()> {
+    // Bytes after a message are part of the same HTTP call.
+    if first {
+        cx.pkt.layer("http");
+    }
     cx.pkt.cols.set_protocol("HTTP");
     cx.pkt.cols.set_info(format_args!("Continuation"));
     let len = tvb.reported_len() - off;

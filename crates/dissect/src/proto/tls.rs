@@ -2052,7 +2052,7 @@ fn records(
             None => looks_like_sslv2(tvb, off) && !(valid_content_type(ct) && valid_version(ver)),
         };
         if v2 {
-            match ssl2_record(cx, tvb, off, key, done > 0)? {
+            match ssl2_record(cx, tvb, off, key, done > 0 || !cx.pkt.cols.info.is_empty())? {
                 Some(n) => {
                     done += 1;
                     off += n;
@@ -2073,7 +2073,8 @@ fn records(
         // record before it looks at its content type.
         let plausible = valid_content_type(ct) && valid_version(ver);
         if session_version.is_none() && !plausible {
-            if done > 0 {
+            // Wireshark separates it from whatever Info already holds.
+            if done > 0 || !cx.pkt.cols.info.is_empty() {
                 cx.pkt.cols.append_info(format_args!(", Continuation Data"));
             } else {
                 cx.pkt.cols.append_info(format_args!("Continuation Data"));
@@ -2107,7 +2108,7 @@ fn records(
                 s.version = Some(ver);
             }
         }
-        if done > 0 {
+        if done > 0 || !cx.pkt.cols.info.is_empty() {
             cx.pkt.cols.append_info(format_args!(", "));
         }
         record(cx, tvb, off, ct, ver, rlen, key, sender, port)?;
