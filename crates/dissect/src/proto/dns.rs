@@ -2999,6 +2999,55 @@ Domain Name System (response)
         assert!(!heuristic(&Tvb::new(&noise, noise.len(), 0)));
     }
 
+    /// Mutated and truncated copies of real messages through every
+    /// application dissector: errors are fine, panics are not. Bounded and
+    /// deterministic (a fixed LCG seed).
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let seeds: [Vec<u8>; 4] = [
+            hex(A),
+            hex("f6ab818700010000000000010000060001000029100001000000001c000a001836bf111fef2e01097d8ffe065c636ffb142d767494407a73"),
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n4\r\nWiki\r\n0\r\n\r\n".to_vec(),
+            vec![22, 3, 1, 0, 12, 1, 0, 0, 8, 3, 3, 0, 0, 0, 0, 0, 0],
+        ];
+        type F = fn(&mut Cx<'_>, Tvb<'_>) -> R<()>;
+        let dissectors: [F; 8] = [
+            dissect,
+            dissect_tcp,
+            dissect_mdns,
+            dissect_llmnr,
+            crate::proto::dhcp::dissect,
+            crate::proto::http::dissect,
+            crate::proto::tls::dissect,
+            crate::proto::nbns::dissect,
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize
+        };
+        let mut st = State::default();
+        for i in 0..4000u64 {
+            let mut d = seeds[next() % seeds.len()].clone();
+            if i % 3 == 0 {
+                d.resize(300 + next() % 64, 0);
+            }
+            for _ in 0..1 + next() % 6 {
+                let at = next() % d.len().max(1);
+                if let Some(b) = d.get_mut(at) {
+                    *b = next() as u8;
+                }
+            }
+            let cut = next() % (d.len() + 1);
+            d.truncate(cut);
+            for f in dissectors {
+                run_with(&mut st, i, 0, &d, f);
+            }
+        }
+    }
+
     #[test]
     fn time_strings() {
         assert_eq!(time_secs_str(0), "0 seconds");
