@@ -1643,6 +1643,39 @@ pub static RECORD_OPAQUE_TYPE: FieldDef =
     FieldDef::new("tls.record.opaque_type", "Opaque Type", FieldType::U8)
         .with_strings(RECORD_OPAQUE_TYPE_VALS);
 
+/// `tls.heartbeat_message`.
+pub static HEARTBEAT_MESSAGE: FieldDef = FieldDef::new(
+    "tls.heartbeat_message",
+    "Heartbeat Message",
+    FieldType::None,
+)
+.with_base(Base::None);
+const HEARTBEAT_MESSAGE_TYPE_VALS: ValueStrings = &[(1, "Request"), (2, "Response")];
+/// `tls.heartbeat_message.type`.
+pub static HEARTBEAT_MESSAGE_TYPE: FieldDef =
+    FieldDef::new("tls.heartbeat_message.type", "Type", FieldType::U8)
+        .with_strings(HEARTBEAT_MESSAGE_TYPE_VALS);
+/// `tls.heartbeat_message.payload_length`.
+pub static HEARTBEAT_MESSAGE_PAYLOAD_LENGTH: FieldDef = FieldDef::new(
+    "tls.heartbeat_message.payload_length",
+    "Payload Length",
+    FieldType::U16,
+);
+/// `tls.heartbeat_message.payload`.
+pub static HEARTBEAT_MESSAGE_PAYLOAD: FieldDef = FieldDef::new(
+    "tls.heartbeat_message.payload",
+    "Payload Length",
+    FieldType::Bytes,
+)
+.with_base(Base::None);
+/// `tls.heartbeat_message.padding`.
+pub static HEARTBEAT_MESSAGE_PADDING: FieldDef = FieldDef::new(
+    "tls.heartbeat_message.padding",
+    "Payload Length",
+    FieldType::Bytes,
+)
+.with_base(Base::None);
+
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
@@ -2165,7 +2198,15 @@ fn record(
         20 => {
             cx.pkt.cols.append_info(format_args!("Change Cipher Spec"));
             let m = cx.pkt.add(&CHANGE_CIPHER_SPEC, tvb, d, rlen, Value::None);
-            if cx.state.tls.map.get(key).is_some_and(|s| s.resumed) {
+            // Noted once, on the first Change Cipher Spec of the resumed
+            // session.
+            let note = cx
+                .state
+                .tls
+                .map
+                .get_mut(key)
+                .is_some_and(|s| std::mem::take(&mut s.resumed));
+            if note {
                 cx.pkt.reopen(m);
                 cx.pkt.expert(
                     "tls",
@@ -2234,11 +2275,50 @@ fn record(
         _ => {
             let what = heartbeat_name(encrypted, tvb.u8(d).ok());
             cx.pkt.cols.append_info(format_args!("{what}"));
+            if !encrypted && rlen >= 3 {
+                // RFC 6520 section 4: type, payload length, payload, padding.
+                let m = cx.pkt.open(&HEARTBEAT_MESSAGE, tvb, d, rlen, Value::None);
+                let _ = m;
+                uint(cx, &HEARTBEAT_MESSAGE_TYPE, tvb, d, 1, tvb.u8(d)? as u64);
+                let pl = tvb.u16(d + 1)? as usize;
+                let pi = uint(
+                    cx,
+                    &HEARTBEAT_MESSAGE_PAYLOAD_LENGTH,
+                    tvb,
+                    d + 1,
+                    2,
+                    pl as u64,
+                );
+                if pl + 3 + 16 > rlen {
+                    cx.pkt.set_label(
+                        pi,
+                        format_args!(
+                            "Payload Length: {pl} (invalid, using {pl} to decode payload)"
+                        ),
+                    );
+                    cx.pkt.reopen(pi);
+                    cx.pkt.expert(
+                        "tls",
+                        crate::packet::Severity::Error,
+                        crate::packet::Group::Malformed,
+                        format_args!("Invalid heartbeat payload length ({pl})"),
+                    );
+                    cx.pkt.close();
+                } else {
+                    let v = bytes(tvb, d + 3, pl)?;
+                    cx.pkt.add(&HEARTBEAT_MESSAGE_PAYLOAD, tvb, d + 3, pl, v);
+                    let pad = rlen - 3 - pl;
+                    let v = bytes(tvb, d + 3 + pl, pad)?;
+                    cx.pkt
+                        .add(&HEARTBEAT_MESSAGE_PADDING, tvb, d + 3 + pl, pad, v);
+                }
+                cx.pkt.close();
+            }
             what.into()
         }
     };
     let proto_name = match ct {
-        21 => {
+        21 | 24 => {
             cx.pkt
                 .set_label(rec, format_args!("{vname} Record Layer: {label_tail}"));
             cx.pkt.close();
