@@ -1911,6 +1911,9 @@ pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> 
     let port = server_port(cx);
     let len = tvb.reported_len();
     let off = 0usize;
+    // The session exists from its first segment on (it also tells TCP's
+    // heuristics that this conversation is TLS).
+    cx.state.tls.map.entry(key.clone()).or_default();
     if let Some(o) = outer {
         cx.pkt.layer(o);
     }
