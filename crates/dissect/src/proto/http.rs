@@ -712,12 +712,19 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                 kind,
                 more,
             } => {
-                if first_line.is_some() && tvb.len() < tvb.reported_len() {
-                    // The message goes on in bytes the capture did not keep.
-                    cx.pkt.layer("http");
-                    if let (Some(fl), Some(First::Response { .. })) = (&first_line, &kind) {
-                        cx.pkt.cols.set_protocol("HTTP");
-                        cx.pkt.cols.set_info(format_args!("{fl} "));
+                if let (Some(k), true) = (kind, tvb.len() < tvb.reported_len()) {
+                    // The message goes on in bytes the capture did not keep:
+                    // show what was captured, then stop as Wireshark does
+                    // (a request leaves the Info column to TCP).
+                    if let Some(l) = line_at(data, off) {
+                        let is_req = matches!(k, First::Request { .. });
+                        let info = cx.pkt.cols.info.clone();
+                        let proto = cx.pkt.cols.protocol.clone();
+                        message(cx, &tvb, off, &l, k, data.len(), 0, false)?;
+                        if is_req {
+                            cx.pkt.cols.info = info;
+                            cx.pkt.cols.set_protocol(&proto);
+                        }
                     }
                     tvb.ensure(0, tvb.reported_len())?;
                 }
