@@ -19,6 +19,8 @@ struct Cli {
 enum Cmd {
     /// Read a capture file and print it, as tshark -r does.
     Read(read::ReadArgs),
+    /// Check a display filter and print its compiled form (like dftest).
+    Filter(read::FilterArgs),
     /// List the fields the analyzer knows (like `tshark -G fields`).
     Fields,
 }
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Read(a) => read::run(a),
+        Cmd::Filter(a) => read::check_filter(a),
         Cmd::Fields => {
             for f in wirelab_dissect::registry().all() {
                 println!("{}\t{}\t{}", f.abbrev, f.name, f.ftype.wireshark_name());
@@ -42,6 +45,10 @@ fn main() -> ExitCode {
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             {
                 return ExitCode::SUCCESS;
+            }
+            if let Some(u) = e.downcast_ref::<read::Usage>() {
+                eprintln!("wirelab: {u}");
+                return ExitCode::from(2);
             }
             eprintln!("wirelab: {e:#}");
             ExitCode::from(1)

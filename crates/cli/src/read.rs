@@ -25,9 +25,19 @@ pub struct ReadArgs {
     /// Fields options: separator=, aggregator=, occurrence=, header=, quote=.
     #[arg(short = 'E', value_name = "OPTION")]
     pub fields_opts: Vec<String>,
-    /// Stop after reading this many packets.
+    /// Stop after reading this many packets (as tshark counts them: read,
+    /// whether or not the display filter shows them).
     #[arg(short = 'c', value_name = "COUNT")]
     pub count: Option<u64>,
+    /// Display filter: print (and write) only the packets it selects.
+    #[arg(short = 'Y', value_name = "FILTER")]
+    pub display_filter: Option<String>,
+    /// Read filter (needs -2): packets it rejects are dropped in the first pass.
+    #[arg(short = 'R', value_name = "FILTER")]
+    pub read_filter: Option<String>,
+    /// Two passes: dissect the whole file first, then print.
+    #[arg(short = '2')]
+    pub two_pass: bool,
     /// No name resolution (wirelab never resolves names; accepted for tshark compatibility).
     #[arg(short = 'n')]
     pub no_resolve: bool,
@@ -84,6 +94,20 @@ pub fn run(args: ReadArgs) -> Result<()> {
     } else {
         None
     };
+    let display = compile_filter(args.display_filter.as_deref())?;
+    let read_filter = compile_filter(args.read_filter.as_deref())?;
+    if read_filter.is_some() && !args.two_pass {
+        return Err(Usage(
+            "-R without -2 is not allowed: use -Y for a display filter, or add -2".into(),
+        )
+        .into());
+    }
+    // Two passes: the first dissects every frame and keeps the numbers of
+    // those the read filter accepts; the second prints them, renumbered.
+    let keep = match (&read_filter, args.two_pass) {
+        (Some(rf), true) => Some(first_pass(&args.file, rf)?),
+        _ => None,
+    };
     let mut reader = wirelab_pcap::Reader::open(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let mut writer = match &args.write {
@@ -98,12 +122,15 @@ pub fn run(args: ReadArgs) -> Result<()> {
     let print =
         !args.quiet && (args.write.is_none() || args.verbose || args.hex || format != Format::Text);
     let mut dissector = Dissector::new();
+    // Item text is only shown by -V and JSON.
+    dissector.set_labels(args.verbose || format == Format::Json);
     let mut pkt = Packet::new();
     let mut number = 0u64;
     let mut first_json = true;
     let result: Result<()> = (|| {
+        let mut read = 0u64;
         loop {
-            if args.count.is_some_and(|c| number >= c) {
+            if args.count.is_some_and(|c| read >= c) {
                 break;
             }
             let p = match reader.next_packet() {
@@ -111,6 +138,12 @@ pub fn run(args: ReadArgs) -> Result<()> {
                 Ok(None) => break,
                 Err(e) => return Err(anyhow!("{}: {e}", args.file.display())),
             };
+            read += 1;
+            if let Some(k) = &keep {
+                if k.binary_search(&read).is_err() {
+                    continue;
+                }
+            }
             number += 1;
             let meta = FrameMeta {
                 number,
@@ -123,6 +156,11 @@ pub fn run(args: ReadArgs) -> Result<()> {
             };
             let data = p.data;
             dissector.dissect(meta, data, &mut pkt);
+            if let Some(f) = &display {
+                if !f.matches(&pkt, data) {
+                    continue;
+                }
+            }
             if let Some(w) = writer.as_mut() {
                 w.write(&p)?;
             }
@@ -279,4 +317,80 @@ fn tmp_name(path: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(format!(".tmp-{}", std::process::id()));
     path.with_file_name(name)
+}
+
+/// A command-line mistake: reported with exit status 2.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Compiles a filter, or explains where it is wrong as tshark does.
+fn compile_filter(expr: Option<&str>) -> Result<Option<wirelab_filter::Filter>> {
+    match expr {
+        None => Ok(None),
+        Some(e) => match wirelab_filter::compile(e) {
+            Ok(f) => Ok(Some(f)),
+            Err(err) => Err(Usage(err.render(e)).into()),
+        },
+    }
+}
+
+/// The first of two passes: numbers of the frames the read filter keeps.
+fn first_pass(file: &Path, filter: &wirelab_filter::Filter) -> Result<Vec<u64>> {
+    let mut reader = wirelab_pcap::Reader::open(file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let mut dissector = Dissector::new();
+    dissector.set_labels(false);
+    let mut pkt = Packet::new();
+    let mut keep = Vec::new();
+    let mut number = 0u64;
+    while let Some(p) = reader
+        .next_packet()
+        .map_err(|e| anyhow!("{}: {e}", file.display()))?
+    {
+        number += 1;
+        let meta = FrameMeta {
+            number,
+            ts_secs: p.ts_secs,
+            ts_nanos: p.ts_nanos,
+            cap_len: p.cap_len,
+            orig_len: p.orig_len,
+            linktype: p.linktype,
+            interface_id: p.interface_id,
+        };
+        dissector.dissect(meta, p.data, &mut pkt);
+        if filter.matches(&pkt, p.data) {
+            keep.push(number);
+        }
+    }
+    Ok(keep)
+}
+
+/// Arguments of `wirelab filter`.
+#[derive(Args, Debug)]
+pub struct FilterArgs {
+    /// The display filter to check.
+    pub expr: String,
+}
+
+/// `wirelab filter EXPR`: checks a display filter and prints its compiled
+/// form, as Wireshark's dftest does.
+pub fn check_filter(args: FilterArgs) -> Result<()> {
+    match wirelab_filter::dftest(&args.expr) {
+        Ok(text) => {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+        Err(e) => Err(Usage(e.render(&args.expr)).into()),
+    }
 }

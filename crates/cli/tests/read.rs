@@ -276,3 +276,154 @@ fn detail_tree_and_hex_dump_cover_every_frame() {
     assert!(j.trim_start().starts_with('[') && j.trim_end().ends_with(']'));
     assert_eq!(j.matches("\"_source\"").count(), frames);
 }
+
+/// Every display filter of ../shared/filters/dev.txt selects the frames
+/// tshark 4.0 selects on captures/filter-corpus.pcapng (through
+/// ../shared/tools/filter-parity). The floor is what wirelab reaches today;
+/// it only goes up.
+#[test]
+fn display_filters_select_what_tshark_selects() {
+    let tool = format!("{} read", env!("CARGO_BIN_EXE_wirelab"));
+    let out = Command::new("python3")
+        .arg(shared().join("tools/filter-parity"))
+        .arg("--tool")
+        .arg(&tool)
+        .current_dir(shared())
+        .output()
+        .expect("python3 runs ../shared/tools/filter-parity");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    let summary = text.lines().last().unwrap_or_default();
+    // "filter-parity: 120/146 filters select the same frames (26 differ, 0 errors)"
+    let frac = summary
+        .strip_prefix("filter-parity: ")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("filter-parity failed: {text}"));
+    let (ok, total) = frac.split_once('/').unwrap();
+    let (ok, total): (u32, u32) = (ok.parse().unwrap(), total.parse().unwrap());
+    assert!(total >= 140, "{summary}");
+    assert!(summary.contains(" 0 errors"), "{summary}");
+    assert!(
+        ok >= FILTERS_FLOOR,
+        "{ok}/{total} filters agree, floor {FILTERS_FLOOR}"
+    );
+}
+
+const FILTERS_FLOOR: u32 = 120;
+
+#[test]
+fn filters_select_write_and_explain_mistakes() {
+    let src = shared().join("captures/filter-corpus.pcapng");
+    // -Y with -T fields and -c: -c counts frames read, shown or not.
+    let out = wirelab()
+        .args(["read", "-r"])
+        .arg(&src)
+        .args([
+            "-Y",
+            "dns.flags.response == 1",
+            "-c",
+            "2400",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let ours: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    let theirs = tshark()
+        .args(["-n", "-r"])
+        .arg(&src)
+        .args([
+            "-Y",
+            "dns.flags.response == 1",
+            "-c",
+            "2400",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
+        .output()
+        .unwrap();
+    let theirs: Vec<String> = String::from_utf8_lossy(&theirs.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(ours, theirs);
+    // -Y with -w writes only what it selects.
+    let dir = tmpdir("filterw");
+    let dst = dir.join("dns.pcapng");
+    let st = wirelab()
+        .args(["read", "-r"])
+        .arg(&src)
+        .args(["-Y", "dns", "-w"])
+        .arg(&dst)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let all = tshark()
+        .args(["-n", "-r"])
+        .arg(&src)
+        .args(["-Y", "dns"])
+        .output()
+        .unwrap();
+    let written = tshark().args(["-n", "-r"]).arg(&dst).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&all.stdout).lines().count(),
+        String::from_utf8_lossy(&written.stdout).lines().count()
+    );
+    // -2 -R drops what the read filter rejects.
+    let out = wirelab()
+        .args(["read", "-2", "-R", "icmp", "-r"])
+        .arg(&src)
+        .args(["-T", "fields", "-e", "icmp.type"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .all(|l| !l.is_empty()));
+    // -R without -2 is a usage error.
+    let out = wirelab()
+        .args(["read", "-R", "icmp", "-r"])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // A mistake is shown with a caret under it, and exits 2.
+    let out = wirelab()
+        .args(["read", "-r"])
+        .arg(&src)
+        .args(["-Y", "ip.src == 10.0.0.1 && tcp.prot == 3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tcp.prot"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let caret = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with('^'))
+        .expect("caret line");
+    let expr_line = lines
+        .iter()
+        .find(|l| l.contains("ip.src == 10.0.0.1"))
+        .unwrap();
+    assert_eq!(
+        caret.find('^').unwrap() - expr_line.find("ip.src").unwrap(),
+        "ip.src == 10.0.0.1 && ".len()
+    );
+    // `wirelab filter` prints the compiled form.
+    let out = wirelab()
+        .args(["filter", "tcp.port == 80"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tcp.port"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

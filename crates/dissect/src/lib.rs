@@ -90,6 +90,7 @@ pub struct Dissector {
     pub state: State,
     first_ts: Option<(i64, u32)>,
     prev_ts: Option<(i64, u32)>,
+    no_labels: bool,
 }
 
 impl Dissector {
@@ -98,9 +99,16 @@ impl Dissector {
         Self::default()
     }
 
+    /// Whether to build the text of tree items (needed for `-V` and JSON;
+    /// on by default). Without it, dissection is faster.
+    pub fn set_labels(&mut self, on: bool) {
+        self.no_labels = !on;
+    }
+
     /// Dissects one frame into `pkt` (which is cleared first).
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
         pkt.clear();
+        pkt.labels = !self.no_labels;
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);
         let first = *self.first_ts.get_or_insert(ts);

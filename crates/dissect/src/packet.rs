@@ -325,6 +325,10 @@ pub struct Packet {
     pub protocols: String,
     /// Expert items.
     pub expert: Vec<Expert>,
+    /// Whether item labels are built (for `-V` and JSON). Without them a
+    /// dissector skips label text; protocol labels are always kept, since
+    /// `-T fields` prints them.
+    pub labels: bool,
     /// Stack of open subtrees.
     stack: Vec<u32>,
     /// First top-level node.
@@ -352,6 +356,7 @@ impl Packet {
         Packet {
             first_root: NIL,
             last_root: NIL,
+            labels: true,
             ..Default::default()
         }
     }
@@ -566,6 +571,14 @@ impl Packet {
 
     /// Sets a node's label (the whole line shown by `-V`).
     pub fn set_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
+        if !self.labels
+            && self
+                .nodes
+                .get(id as usize)
+                .is_some_and(|n| n.field.ftype != FieldType::Protocol)
+        {
+            return;
+        }
         let sp = self.intern_fmt(args);
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.label = (sp.start, sp.len);

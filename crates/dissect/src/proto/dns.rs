@@ -1475,6 +1475,18 @@ pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
 /// C escapes, bytes that are not UTF-8 as U+FFFD.
 pub fn format_text(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len());
+    // Fast path: printable ASCII needs no escaping.
+    if b.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\\') {
+        // Every byte is ASCII, hence valid UTF-8.
+        out.push_str(std::str::from_utf8(b).unwrap_or_default());
+        return out;
+    }
+    let octal = |out: &mut String, x: u32| {
+        out.push('\\');
+        out.push(char::from(b'0' + ((x >> 6) & 7) as u8));
+        out.push(char::from(b'0' + ((x >> 3) & 7) as u8));
+        out.push(char::from(b'0' + (x & 7) as u8));
+    };
     for chunk in b.utf8_chunks() {
         for ch in chunk.valid().chars() {
             match ch {
@@ -1486,12 +1498,11 @@ pub fn format_text(b: &[u8]) -> String {
                 '\t' => out.push_str("\\t"),
                 '\x0b' => out.push_str("\\v"),
                 '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                    let _ = write!(out, "\\{:03o}", c as u32);
-                }
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => octal(&mut out, c as u32),
                 c => out.push(c),
             }
         }
+        // Wireshark 4.0 shows bytes that are not UTF-8 as U+FFFD.
         if !chunk.invalid().is_empty() {
             out.push('\u{fffd}');
         }

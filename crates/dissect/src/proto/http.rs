@@ -1303,7 +1303,12 @@ fn message_tree(
         }
         None => btvb,
     };
-    let v = str_val(cx, &String::from_utf8_lossy(body));
+    // The body is not copied: the value refers to its bytes.
+    let v = Value::Str(crate::packet::Span {
+        src: crate::packet::Src::Data(body_tvb.ds()),
+        start: body_tvb.base(),
+        len: body.len().min(u32::MAX as usize) as u32,
+    });
     let fd = cx.pkt.add(&FILE_DATA, &body_tvb, 0, body.len(), v);
     cx.pkt
         .set_label(fd, format_args!("File Data: {} bytes", body.len()));
@@ -1412,9 +1417,11 @@ fn text_lines(cx: &mut Cx<'_>, tvb: &Tvb<'_>, body: &[u8], ctype: &str) {
         format_args!("Line-based text data: {ctype} ({} lines)", lines.len()),
     );
     for (s, len) in lines {
-        let t = format_text(&body[s..s + len]);
         let i = cx.pkt.add(&TEXT, tvb, s, len, Value::None);
-        cx.pkt.set_label(i, format_args!("{t}"));
+        if cx.pkt.labels {
+            let t = format_text(&body[s..s + len]);
+            cx.pkt.set_label(i, format_args!("{t}"));
+        }
     }
     cx.pkt.close();
 }
