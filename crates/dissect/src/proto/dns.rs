@@ -1028,6 +1028,67 @@ pub static LOC_ALTITUDE: FieldDef = FieldDef::new("dns.loc.altitude", "Altitude"
 /// `dns.loc.unknown_data`.
 pub static LOC_UNKNOWN_DATA: FieldDef =
     FieldDef::new("dns.loc.unknown_data", "Unknown data", FieldType::Bytes).with_base(Base::None);
+const SSHFP_ALGORITHM_VALS: ValueStrings = &[
+    (0, "Reserved"),
+    (1, "RSA"),
+    (2, "DSA"),
+    (3, "ECDSA"),
+    (4, "Ed25519"),
+    (5, "XMSS"),
+];
+/// `dns.sshfp.algorithm`.
+pub static SSHFP_ALGORITHM: FieldDef =
+    FieldDef::new("dns.sshfp.algorithm", "Algorithm", FieldType::U8)
+        .with_strings(SSHFP_ALGORITHM_VALS);
+const SSHFP_FINGERPRINT_TYPE_VALS: ValueStrings = &[(0, "Reserved"), (1, "SHA1"), (2, "SHA256")];
+/// `dns.sshfp.fingerprint.type`.
+pub static SSHFP_FINGERPRINT_TYPE: FieldDef = FieldDef::new(
+    "dns.sshfp.fingerprint.type",
+    "Fingerprint type",
+    FieldType::U8,
+)
+.with_strings(SSHFP_FINGERPRINT_TYPE_VALS);
+/// `dns.sshfp.fingerprint`.
+pub static SSHFP_FINGERPRINT: FieldDef =
+    FieldDef::new("dns.sshfp.fingerprint", "Fingerprint", FieldType::Bytes).with_base(Base::None);
+
+const NSEC3_ALGO_VALS: ValueStrings = &[(0, "Reserved"), (1, "SHA-1")];
+/// `dns.nsec3.algo`.
+pub static NSEC3_ALGO: FieldDef =
+    FieldDef::new("dns.nsec3.algo", "Hash algorithm", FieldType::U8).with_strings(NSEC3_ALGO_VALS);
+/// `dns.nsec3.flags`.
+pub static NSEC3_FLAGS: FieldDef = FieldDef::new("dns.nsec3.flags", "NSEC3 flags", FieldType::U8);
+/// `dns.nsec3.flags.opt_out`.
+pub static NSEC3_FLAGS_OPT_OUT: FieldDef = FieldDef::new(
+    "dns.nsec3.flags.opt_out",
+    "NSEC3 Opt-out flag",
+    FieldType::Bool,
+)
+.with_mask(0x1, 8)
+.with_tfs(
+    "Additional insecure delegations allowed",
+    "Additional insecure delegations forbidden",
+);
+/// `dns.nsec3.iterations`.
+pub static NSEC3_ITERATIONS: FieldDef =
+    FieldDef::new("dns.nsec3.iterations", "NSEC3 iterations", FieldType::U16);
+/// `dns.nsec3.salt_length`.
+pub static NSEC3_SALT_LENGTH: FieldDef =
+    FieldDef::new("dns.nsec3.salt_length", "Salt length", FieldType::U8);
+/// `dns.nsec3.salt_value`.
+pub static NSEC3_SALT_VALUE: FieldDef =
+    FieldDef::new("dns.nsec3.salt_value", "Salt value", FieldType::Bytes).with_base(Base::None);
+/// `dns.nsec3.hash_length`.
+pub static NSEC3_HASH_LENGTH: FieldDef =
+    FieldDef::new("dns.nsec3.hash_length", "Hash length", FieldType::U8);
+/// `dns.nsec3.hash_value`.
+pub static NSEC3_HASH_VALUE: FieldDef = FieldDef::new(
+    "dns.nsec3.hash_value",
+    "Next hashed owner",
+    FieldType::String,
+)
+.with_base(Base::None);
+
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
@@ -1179,6 +1240,17 @@ pub static FIELDS: &[FieldRef] = &[
     &LOC_LONGITUDE,
     &LOC_ALTITUDE,
     &LOC_UNKNOWN_DATA,
+    &SSHFP_ALGORITHM,
+    &SSHFP_FINGERPRINT_TYPE,
+    &SSHFP_FINGERPRINT,
+    &NSEC3_ALGO,
+    &NSEC3_FLAGS,
+    &NSEC3_FLAGS_OPT_OUT,
+    &NSEC3_ITERATIONS,
+    &NSEC3_SALT_LENGTH,
+    &NSEC3_SALT_VALUE,
+    &NSEC3_HASH_LENGTH,
+    &NSEC3_HASH_VALUE,
 ];
 
 /// How the message arrived: it changes the header (TCP length), the names
@@ -1400,7 +1472,7 @@ pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
 }
 
 /// Wireshark's `format_text`: printable text as is, control characters as
-/// C escapes, other bytes that are not UTF-8 as octal escapes.
+/// C escapes, bytes that are not UTF-8 as U+FFFD.
 pub fn format_text(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len());
     // Fast path: printable ASCII needs no escaping.
@@ -1430,8 +1502,9 @@ pub fn format_text(b: &[u8]) -> String {
                 c => out.push(c),
             }
         }
-        for &x in chunk.invalid() {
-            octal(&mut out, x as u32);
+        // Wireshark 4.0 shows bytes that are not UTF-8 as U+FFFD.
+        if !chunk.invalid().is_empty() {
+            out.push('\u{fffd}');
         }
     }
     out
@@ -1820,6 +1893,9 @@ fn dissect_answer(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, base: usize, mdns:
     if flush {
         cx.pkt.cols.append_info(format_args!(", cache flush"));
     }
+    // Wireshark's record subtree covers the data length: a record that
+    // claims more than the packet has ends the dissection here.
+    tvb.ensure(off, total)?;
     let t = if rtype != T_OPT {
         open_text(
             cx,
@@ -2075,6 +2151,42 @@ fn dissect_rdata(
             }
         }
         64 | 65 => dissect_svcb(cx, tvb, d, dlen, base)?,
+        50 => {
+            // RFC 5155 section 3.2.
+            add_uint(cx, &NSEC3_ALGO, tvb, d, 1, tvb.u8(d)? as u64);
+            let fl = tvb.u8(d + 1)? as u64;
+            let fi = add_uint(cx, &NSEC3_FLAGS, tvb, d + 1, 1, fl);
+            cx.pkt.reopen(fi);
+            add_bits(cx, &NSEC3_FLAGS_OPT_OUT, tvb, d + 1, 1, fl);
+            cx.pkt.close();
+            add_uint(cx, &NSEC3_ITERATIONS, tvb, d + 2, 2, tvb.u16(d + 2)? as u64);
+            let sl = tvb.u8(d + 4)? as usize;
+            add_uint(cx, &NSEC3_SALT_LENGTH, tvb, d + 4, 1, sl as u64);
+            add_bytes(cx, &NSEC3_SALT_VALUE, tvb, d + 5, sl)?;
+            let ho = d + 5 + sl;
+            let hl = tvb.u8(ho)? as usize;
+            add_uint(cx, &NSEC3_HASH_LENGTH, tvb, ho, 1, hl as u64);
+            let h = base32hex(tvb.bytes(ho + 1, hl)?);
+            let hv = add_str(cx, &NSEC3_HASH_VALUE, tvb, ho + 1, hl, &h);
+            cx.pkt.set_generated(hv);
+            let bo = ho + 1 + hl;
+            type_bitmap(cx, tvb, bo, (d + dlen).saturating_sub(bo))?;
+        }
+        44 => {
+            // RFC 4255 section 3.1.
+            add_uint(cx, &SSHFP_ALGORITHM, tvb, d, 1, tvb.u8(d)? as u64);
+            add_uint(
+                cx,
+                &SSHFP_FINGERPRINT_TYPE,
+                tvb,
+                d + 1,
+                1,
+                tvb.u8(d + 1)? as u64,
+            );
+            if dlen > 2 {
+                add_bytes(cx, &SSHFP_FINGERPRINT, tvb, d + 2, dlen - 2)?;
+            }
+        }
         43 | 59 | 32769 => {
             add_uint(cx, &DS_KEY_ID, tvb, d, 2, tvb.u16(d)? as u64);
             add_uint(cx, &DS_ALGORITHM, tvb, d + 2, 1, tvb.u8(d + 2)? as u64);
@@ -2185,6 +2297,16 @@ fn dissect_rdata(
             add_bytes(cx, &DATA, tvb, d, dlen)?;
         }
         _ => {
+            if !WIRESHARK_DECODES.contains(&rtype) {
+                cx.pkt.expert(
+                    "dns",
+                    Severity::Note,
+                    Group::Undecoded,
+                    format_args!(
+                        "Dissector for DNS Type ({rtype}) code not implemented, Contact Wireshark developers if you want this supported"
+                    ),
+                );
+            }
             add_bytes(cx, &DATA, tvb, d, dlen)?;
         }
     }
@@ -2313,6 +2435,15 @@ pub fn heuristic(tvb: &Tvb<'_>) -> bool {
     ar <= 10 && qd as u32 + an as u32 != 0
 }
 
+/// Record types Wireshark 4.0 has a decoder for (the others get an
+/// "undecoded" expert item).
+const WIRESHARK_DECODES: &[u16] = &[
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+    27, 28, 29, 30, 33, 35, 36, 37, 38, 39, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 55, 59,
+    60, 61, 62, 63, 64, 65, 99, 104, 105, 106, 107, 108, 109, 249, 250, 257, 32769, 65281, 65282,
+    65422,
+];
+
 fn type_bitmap(cx: &mut Cx<'_>, tvb: &Tvb<'_>, mut o: usize, mut len: usize) -> R<()> {
     while len >= 2 {
         let block = tvb.u8(o)? as u32;
@@ -2339,6 +2470,27 @@ fn type_bitmap(cx: &mut Cx<'_>, tvb: &Tvb<'_>, mut o: usize, mut len: usize) -> 
         }
     }
     Ok(())
+}
+
+/// Base 32 with the extended hex alphabet, unpadded (RFC 4648 section 7),
+/// as NSEC3 writes hashed owner names.
+fn base32hex(b: &[u8]) -> String {
+    const A: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+    let mut out = String::new();
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &x in b {
+        acc = (acc << 8) | x as u32;
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(A[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(A[((acc << (5 - bits)) & 31) as usize] as char);
+    }
+    out
 }
 
 /// RFC 4034 appendix B key tag (RSA/MD5: appendix B.1).
@@ -2834,6 +2986,77 @@ Domain Name System (response)
         );
         let p = run(&d, dissect);
         assert!(p.cols.info.ends_with("[Malformed Packet]"));
+    }
+
+    // RFC 4648 section 10 test vectors for base32hex (unpadded).
+    #[test]
+    fn base32hex_vectors() {
+        assert_eq!(base32hex(b""), "");
+        assert_eq!(base32hex(b"f"), "co");
+        assert_eq!(base32hex(b"fo"), "cpng");
+        assert_eq!(base32hex(b"foobar"), "cpnmuoj1e8");
+    }
+
+    #[test]
+    fn heuristic_accepts_queries_and_rejects_noise() {
+        let q = hex(Q);
+        assert!(heuristic(&Tvb::new(&q, q.len(), 0)));
+        assert!(heuristic(&Tvb::new(&hex(A), hex(A).len(), 0)));
+        // An update (opcode 5) or a query with answers is not taken.
+        let mut u = q.clone();
+        u[2] = 0x28;
+        assert!(!heuristic(&Tvb::new(&u, u.len(), 0)));
+        let noise = [0u8; 40];
+        assert!(!heuristic(&Tvb::new(&noise, noise.len(), 0)));
+    }
+
+    /// Mutated and truncated copies of real messages through every
+    /// application dissector: errors are fine, panics are not. Bounded and
+    /// deterministic (a fixed LCG seed).
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let seeds: [Vec<u8>; 4] = [
+            hex(A),
+            hex("f6ab818700010000000000010000060001000029100001000000001c000a001836bf111fef2e01097d8ffe065c636ffb142d767494407a73"),
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n4\r\nWiki\r\n0\r\n\r\n".to_vec(),
+            vec![22, 3, 1, 0, 12, 1, 0, 0, 8, 3, 3, 0, 0, 0, 0, 0, 0],
+        ];
+        type F = fn(&mut Cx<'_>, Tvb<'_>) -> R<()>;
+        let dissectors: [F; 8] = [
+            dissect,
+            dissect_tcp,
+            dissect_mdns,
+            dissect_llmnr,
+            crate::proto::dhcp::dissect,
+            crate::proto::http::dissect,
+            crate::proto::tls::dissect,
+            crate::proto::nbns::dissect,
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize
+        };
+        let mut st = State::default();
+        for i in 0..4000u64 {
+            let mut d = seeds[next() % seeds.len()].clone();
+            if i % 3 == 0 {
+                d.resize(300 + next() % 64, 0);
+            }
+            for _ in 0..1 + next() % 6 {
+                let at = next() % d.len().max(1);
+                if let Some(b) = d.get_mut(at) {
+                    *b = next() as u8;
+                }
+            }
+            let cut = next() % (d.len() + 1);
+            d.truncate(cut);
+            for f in dissectors {
+                run_with(&mut st, i, 0, &d, f);
+            }
+        }
     }
 
     #[test]

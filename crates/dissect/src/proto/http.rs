@@ -523,6 +523,9 @@ fn header_field(name: &str) -> Option<FieldRef> {
     })
 }
 
+/// The media type Wireshark hands to the `data` dissector.
+const OCTET_STREAM: &str = "application/octet-stream";
+
 /// Media types Wireshark hands to `data-text-lines` (packet-text-media.c).
 fn is_text_media(t: &str) -> bool {
     matches!(
@@ -568,6 +571,12 @@ pub struct Conversation {
     requests: Vec<(u64, (i64, u32), String)>,
     /// Frames of the responses seen so far.
     responses: Vec<u64>,
+    /// A CONNECT request waits for its response.
+    connect_pending: bool,
+    /// A CONNECT succeeded: the rest of the conversation is tunnelled TLS.
+    tunnel: bool,
+    /// Method of the last request.
+    last_method: String,
 }
 
 /// HTTP conversations of the capture, keyed by transport endpoints.
@@ -675,93 +684,169 @@ fn first_line_kind(line: &[u8]) -> Option<First> {
 /// HTTP on a TCP segment: every complete message in it.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
+    let key = conversation_key(cx);
+    if cx.state.http.map.get(&key).is_some_and(|c| c.tunnel) {
+        // After a successful CONNECT, HTTP hands the stream to TLS.
+        return crate::proto::tls::dissect_tcp_under(cx, tvb, Some("http"));
+    }
+    let nobody = cx
+        .state
+        .http
+        .map
+        .get(&key)
+        .is_some_and(|c| c.last_method == "HEAD" || c.last_method == "CONNECT");
     let data = tvb.data();
     let mut off = 0usize;
     let mut first = true;
     while off < tvb.reported_len() {
-        let Some(l) = line_at(data, off) else {
-            if first && first_line_kind(&data[off..]).is_some() {
-                return Ok(Desegment::More {
-                    offset: off,
-                    more: None,
-                });
-            }
-            if first {
-                continuation(cx, &tvb, off)?;
-            }
-            break;
-        };
-        let Some(kind) = first_line_kind(&data[l.start..l.start + l.len]) else {
-            if first {
-                continuation(cx, &tvb, off)?;
-            }
-            break;
-        };
-        // The header block must end in the segment.
-        let mut end = l.next;
-        let mut complete = false;
-        while let Some(h) = line_at(data, end) {
-            end = h.next;
-            if h.len == 0 {
-                complete = true;
+        match parse(data, off, tvb.reported_len(), nobody) {
+            Parse::NotHttp => {
+                if !first {
+                    cx.pkt.cols.set_fence();
+                }
+                continuation(cx, &tvb, off, first)?;
                 break;
             }
-        }
-        let fl = format_text(&data[l.start..l.start + l.len]);
-        if !complete {
-            cx.pkt.cols.set_info(format_args!("{fl} "));
-            return Ok(Desegment::More {
-                offset: off,
-                more: None,
-            });
-        }
-        let body = body_extent(data, &kind, l.next, end, tvb.reported_len());
-        let (blen, more) = match body {
-            Body::Len(n) => {
-                let have = tvb.reported_len() - end;
-                if n > have as u64 {
-                    (0, Some((n - have as u64) as usize))
-                } else {
-                    (n as usize, None)
+            Parse::Incomplete {
+                first_line,
+                kind,
+                more,
+            } => {
+                if let (Some(k), true) = (kind, tvb.len() < tvb.reported_len()) {
+                    // The message goes on in bytes the capture did not keep:
+                    // show what was captured, then stop as Wireshark does
+                    // (a request leaves the Info column to TCP).
+                    if let Some(l) = line_at(data, off) {
+                        let is_req = matches!(k, First::Request { .. });
+                        let info = cx.pkt.cols.info.clone();
+                        let proto = cx.pkt.cols.protocol.clone();
+                        message(cx, &tvb, off, &l, k, data.len(), 0, false)?;
+                        if is_req {
+                            cx.pkt.cols.info = info;
+                            cx.pkt.cols.set_protocol(&proto);
+                        }
+                    }
+                    tvb.ensure(0, tvb.reported_len())?;
                 }
+                if let (Some(fl), true) = (first_line, first) {
+                    cx.pkt.cols.set_info(format_args!("{fl} "));
+                }
+                // TCP keeps the bytes from here and hands the message back
+                // whole.
+                return Ok(Desegment::More { offset: off, more });
             }
-            Body::Chunked(Some(n)) => (n, None),
-            Body::Chunked(None) => (0, Some(0)),
-        };
-        if let Some(m) = more {
-            cx.pkt.cols.set_info(format_args!("{fl} "));
-            return Ok(Desegment::More {
-                offset: off,
-                more: if m == 0 { None } else { Some(m) },
-            });
+            Parse::Complete {
+                line,
+                kind,
+                hend,
+                blen,
+                chunked,
+            } => {
+                if !first {
+                    cx.pkt.cols.set_fence();
+                }
+                message(cx, &tvb, off, &line, kind, hend, blen, chunked)?;
+                first = false;
+                off = hend + blen;
+            }
         }
-        if !first {
-            cx.pkt.cols.set_fence();
-        }
-        message(
-            cx,
-            &tvb,
-            off,
-            &l,
-            kind,
-            end,
-            blen,
-            matches!(body, Body::Chunked(_)),
-        )?;
-        first = false;
-        off = end + blen;
     }
     Ok(Desegment::Done)
 }
 
+/// What the bytes at an offset hold.
+enum Parse {
+    /// Not the start of an HTTP message.
+    NotHttp,
+    /// A message that goes on past the data: its first line if complete,
+    /// and how many bytes it still needs when its headers say.
+    Incomplete {
+        first_line: Option<String>,
+        kind: Option<First>,
+        more: Option<usize>,
+    },
+    /// A whole message: headers end at `hend`, then `blen` body bytes.
+    Complete {
+        line: Line,
+        kind: First,
+        hend: usize,
+        blen: usize,
+        chunked: bool,
+    },
+}
+
+/// Looks for a whole HTTP message at `off` in `data` (`reported` bytes long).
+fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
+    let Some(l) = line_at(data, off) else {
+        return match first_line_kind(&data[off.min(data.len())..]) {
+            Some(_) => Parse::Incomplete {
+                first_line: None,
+                kind: None,
+                more: None,
+            },
+            None => Parse::NotHttp,
+        };
+    };
+    let Some(kind) = first_line_kind(&data[l.start..l.start + l.len]) else {
+        return Parse::NotHttp;
+    };
+    let mut end = l.next;
+    let mut complete = false;
+    while let Some(h) = line_at(data, end) {
+        end = h.next;
+        if h.len == 0 {
+            complete = true;
+            break;
+        }
+    }
+    let fl = format_text(&data[l.start..l.start + l.len]);
+    if !complete {
+        return Parse::Incomplete {
+            first_line: Some(fl),
+            kind: Some(kind),
+            more: None,
+        };
+    }
+    let body = body_extent(data, &kind, l.next, end, nobody);
+    let chunked = matches!(body, Body::Chunked(_));
+    let have = reported.saturating_sub(end) as u64;
+    let blen = match body {
+        Body::Len(n) if n <= have => n as usize,
+        Body::Chunked(Some(n)) => n,
+        Body::Len(n) => {
+            return Parse::Incomplete {
+                first_line: Some(fl),
+                kind: Some(kind),
+                more: usize::try_from(n - have).ok(),
+            }
+        }
+        _ => {
+            return Parse::Incomplete {
+                first_line: Some(fl),
+                kind: Some(kind),
+                more: None,
+            }
+        }
+    };
+    Parse::Complete {
+        line: l,
+        kind,
+        hend: end,
+        blen,
+        chunked,
+    }
+}
+
 enum Body {
     Len(u64),
+    /// A response that ends when the server closes the connection.
+    UntilClose,
     /// Chunked: total bytes of the chunked encoding, if complete.
     Chunked(Option<usize>),
 }
 
 /// Where the body ends, from the headers between `hstart` and `hend`.
-fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, reported: usize) -> Body {
+fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, nobody: bool) -> Body {
     let mut cl: Option<u64> = None;
     let mut chunked = false;
     let mut o = hstart;
@@ -782,6 +867,10 @@ fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, reported: 
         o = h.next;
     }
     if let First::Response { code } = kind {
+        // Responses to HEAD and CONNECT have no body (RFC 9112 section 6.3).
+        if nobody {
+            return Body::Len(0);
+        }
         if (100..200).contains(code) || *code == 204 || *code == 304 {
             return Body::Len(0);
         }
@@ -791,7 +880,8 @@ fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, reported: 
     }
     match (cl, kind) {
         (Some(n), _) => Body::Len(n),
-        (None, First::Response { .. }) => Body::Len(reported.saturating_sub(hend) as u64),
+        // Neither length nor chunks: the body ends with the connection.
+        (None, First::Response { .. }) => Body::UntilClose,
         (None, First::Request { .. }) => Body::Len(0),
     }
 }
@@ -891,11 +981,19 @@ fn message(
         match tb.dechunked {
             Some((ds, bytes)) => {
                 let t = Tvb::new(&bytes, bytes.len(), ds);
-                text_lines(cx, &t, &bytes, &tb.ctype);
+                if tb.ctype == OCTET_STREAM {
+                    crate::proto::data::dissect(cx, t)?;
+                } else {
+                    text_lines(cx, &t, &bytes, &tb.ctype);
+                }
             }
             None => {
                 let t = tvb.sub_len(hend, blen)?;
-                text_lines(cx, &t, t.data(), &tb.ctype);
+                if tb.ctype == OCTET_STREAM {
+                    crate::proto::data::dissect(cx, t)?;
+                } else {
+                    text_lines(cx, &t, t.data(), &tb.ctype);
+                }
             }
         }
     }
@@ -935,6 +1033,8 @@ fn message_tree(
         format_args!("{fl}{eol}"),
     );
     let mut uri_text = String::new();
+    let mut method_name = String::new();
+    let mut status = 0u16;
     match kind {
         First::Request {
             method,
@@ -942,6 +1042,7 @@ fn message_tree(
             version,
         } => {
             let m = String::from_utf8_lossy(&line[..method]).into_owned();
+            method_name = m.clone();
             let v = str_val(cx, &m);
             cx.pkt.add(&REQUEST_METHOD, tvb, l.start, method, v);
             uri_text = format_text(&line[uri.0..uri.1]);
@@ -980,6 +1081,7 @@ fn message_tree(
                 .add(&REQUEST_VERSION, tvb, l.start + version.0, version.1, v);
         }
         First::Response { code } => {
+            status = code;
             let sp = memchr::memchr(b' ', line).unwrap_or(0);
             let vs = String::from_utf8_lossy(&line[..sp]).into_owned();
             let v = str_val(cx, &vs);
@@ -1109,6 +1211,15 @@ fn message_tree(
     let now = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
     let conv = cx.state.http.map.entry(key).or_default();
     if is_req {
+        conv.last_method = method_name.clone();
+    }
+    if is_req && method_name == "CONNECT" {
+        conv.connect_pending = true;
+    } else if !is_req && conv.connect_pending {
+        conv.connect_pending = false;
+        conv.tunnel = (200..300).contains(&status);
+    }
+    if is_req {
         let full = if uri_text.starts_with('/') || uri_text.is_empty() {
             format!("http://{host}{uri_text}")
         } else {
@@ -1117,9 +1228,11 @@ fn message_tree(
         let prev = conv.requests.last().map(|r| r.0);
         conv.requests.push((num, now, full.clone()));
         let n = conv.requests.len();
-        let v = str_val(cx, &full);
-        let fi = cx.pkt.add(&REQUEST_FULL_URI, tvb, 0, 0, v);
-        cx.pkt.set_generated(fi);
+        if !host.is_empty() {
+            let v = str_val(cx, &full);
+            let fi = cx.pkt.add(&REQUEST_FULL_URI, tvb, 0, 0, v);
+            cx.pkt.set_generated(fi);
+        }
         let ri = cx
             .pkt
             .add(&REQUEST_NUMBER, tvb, 0, 0, Value::UInt(n as u64));
@@ -1156,8 +1269,12 @@ fn message_tree(
             cx.pkt.set_generated(u);
         }
     }
-    if let Some(t) = &ctype {
-        cx.pkt.cols.append_info(format_args!(" ({t})"));
+    // The media type's dissector names it in Info when there is a body
+    // (application/octet-stream goes to `data`, which does not).
+    if let (Some(t), true) = (&ctype, blen > 0) {
+        if t != OCTET_STREAM {
+            cx.pkt.cols.append_info(format_args!(" ({t})"));
+        }
     }
     if blen == 0 {
         return Ok(None);
@@ -1196,7 +1313,7 @@ fn message_tree(
     cx.pkt
         .set_label(fd, format_args!("File Data: {} bytes", body.len()));
     match ctype {
-        Some(t) if is_text_media(&t) => Ok(Some(TextBody {
+        Some(t) if is_text_media(&t) || t == OCTET_STREAM => Ok(Some(TextBody {
             ctype: t,
             dechunked: owned.map(|b| (body_tvb.ds(), b)),
         })),
@@ -1310,17 +1427,21 @@ fn text_lines(cx: &mut Cx<'_>, tvb: &Tvb<'_>, body: &[u8], ctype: &str) {
 }
 
 /// A segment that does not start an HTTP message: "Continuation".
-fn continuation(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize) -> R<()> {
-    cx.pkt.layer("http");
+fn continuation(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, first: bool) -> R<()> {
+    // Bytes after a message are part of the same HTTP call.
+    if first {
+        cx.pkt.layer("http");
+    }
     cx.pkt.cols.set_protocol("HTTP");
     cx.pkt.cols.set_info(format_args!("Continuation"));
     let len = tvb.reported_len() - off;
     let top: NodeId = cx.pkt.open(&PROTO, tvb, off, len, Value::None);
     let _ = top;
     let depth = cx.pkt.depth();
+    // Wireshark's data dissector shows the bytes that were captured.
     let r = tvb
         .sub(off)
-        .and_then(|t| crate::proto::data::dissect(cx, t));
+        .and_then(|t| crate::proto::data::dissect(cx, t.truncate(t.len())));
     cx.pkt.close_to(depth);
     cx.pkt.close();
     r
@@ -1478,6 +1599,42 @@ Hypertext Transfer Protocol
         let p = run(&[0x91, 0xf8, 0xf6], dissect);
         assert_eq!(p.cols.info, "Continuation");
         assert_eq!(p.protocols, "http:data");
+    }
+
+    /// Runs one TCP segment with a given sequence number through `dissect`.
+    fn segment(st: &mut State, n: u64, seq: u64, d: &[u8]) -> crate::Packet {
+        run_with(st, n, 0, d, |cx, t| {
+            cx.pkt
+                .add(&crate::proto::tcp::SRCPORT, &t, 0, 0, Value::UInt(80));
+            cx.pkt
+                .add(&crate::proto::tcp::DSTPORT, &t, 0, 0, Value::UInt(1234));
+            cx.pkt
+                .add(&crate::proto::tcp::SEQ, &t, 0, 0, Value::UInt(seq));
+            dissect(cx, t)
+        })
+    }
+
+    // RFC 9110 section 9.3.6: after a 2xx to CONNECT the stream is a tunnel.
+    #[test]
+    fn connect_tunnel_goes_to_tls() {
+        let mut st = State::default();
+        segment(
+            &mut st,
+            1,
+            1,
+            b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        );
+        let p = segment(
+            &mut st,
+            2,
+            1,
+            b"HTTP/1.1 200 Connection established\r\n\r\n",
+        );
+        assert_eq!(p.cols.info, "HTTP/1.1 200 Connection established ");
+        let p = segment(&mut st, 3, 40, &[20, 3, 3, 0, 1, 1]);
+        assert_eq!(p.protocols, "http:tls");
+        assert_eq!(p.cols.info, "Change Cipher Spec");
+        assert_eq!(p.cols.protocol, "TLSv1.2");
     }
 
     #[test]

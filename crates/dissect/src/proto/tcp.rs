@@ -657,20 +657,75 @@ fn reassemble(
             }
             msp.insert(off, payload.data(), number);
             if !msp.ready() {
-                cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
+                segment_note(cx);
                 return Ok(());
             }
-            let Some(msp) = cx.state.tcp_streams[si].dirs[dir].msp.take() else {
+            let Some(mut msp) = cx.state.tcp_streams[si].dirs[dir].msp.take() else {
                 return Ok(());
             };
-            return complete(cx, root, msp, si, dir, sport, dport);
+            // The PDU is exactly what was asked for; bytes of this segment
+            // past its end start the next PDU, as in Wireshark.
+            let rest = match msp.need {
+                Some(n) if off + seg_len > n => Some(n - off),
+                _ => None,
+            };
+            if let Some(n) = msp.need {
+                msp.data.truncate(n);
+                for f in msp.frames.iter_mut() {
+                    f.2 = f.2.min(n.saturating_sub(f.1));
+                }
+                msp.frames.retain(|f| f.2 > 0);
+            }
+            complete(cx, root, msp, si, dir, sport, dport)?;
+            if let Some(k) = rest {
+                cx.pkt.cols.set_fence();
+                return fresh(
+                    cx,
+                    payload.sub(k)?,
+                    seq.wrapping_add(k as u32),
+                    seg_len - k,
+                    si,
+                    dir,
+                    sport,
+                    dport,
+                    true,
+                );
+            }
+            return Ok(());
         }
     }
     if resent {
         // Data already seen is not handed to the protocol above again.
         return Ok(());
     }
+    fresh(cx, payload, seq, seg_len, si, dir, sport, dport, false)
+}
+
+/// `[TCP segment of a reassembled PDU]`, after a space if Info has text.
+fn segment_note(cx: &mut Cx<'_>) {
+    cx.pkt
+        .cols
+        .append_info_sep(" ", format_args!("{}", SEGMENT_NOTE.trim_start()));
+}
+
+/// Hands new bytes to the protocol above; keeps what it asks to be
+/// reassembled.
+#[allow(clippy::too_many_arguments)]
+fn fresh(
+    cx: &mut Cx<'_>,
+    payload: Tvb<'_>,
+    seq: u32,
+    seg_len: usize,
+    si: usize,
+    dir: usize,
+    sport: u16,
+    dport: u16,
+    after_pdu: bool,
+) -> R<()> {
+    let whole = payload.len() == payload.reported_len();
+    let number = cx.pkt.meta.number;
     let mark = cx.pkt.mark();
+    let proto_len = cx.pkt.protocols.len();
     let saved_proto = cx.pkt.cols.protocol.clone();
     cx.desegment = None;
     let r = app(cx, payload, sport, dport);
@@ -682,9 +737,15 @@ fn reassemble(
         return Ok(());
     }
     if d.offset == 0 {
-        // Nothing complete in this segment: it only starts a PDU.
+        // Nothing complete in this segment: it only starts a PDU. Wireshark
+        // forgets the layers of a dissector that took no bytes (HTTP) but
+        // keeps TLS's, which always claims the segment.
+        let layers = cx.pkt.protocols.get(proto_len..).unwrap_or("").to_string();
         cx.pkt.rollback(mark);
         cx.pkt.cols.set_protocol(&saved_proto);
+        if layers.split(':').any(|l| l == "tls") {
+            cx.pkt.protocols.push_str(&layers);
+        }
     }
     let mut msp = crate::state::Msp {
         seq: seq.wrapping_add(d.offset as u32),
@@ -693,7 +754,10 @@ fn reassemble(
     msp.insert(0, &payload.data()[d.offset..], number);
     msp.need = d.more.map(|m| msp.data.len() + m);
     cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
-    cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
+    if d.offset == 0 && !after_pdu {
+        // Only a segment that completes nothing is marked.
+        segment_note(cx);
+    }
     Ok(())
 }
 
@@ -725,12 +789,25 @@ fn complete(
             cx.pkt.rollback(mark);
             cx.pkt.cols.set_protocol(&saved_proto);
             cx.pkt.cols.info = saved_info;
-            cx.pkt.cols.append_info(format_args!("{SEGMENT_NOTE}"));
+            segment_note(cx);
             let have = bytes.len();
             msp.data = bytes.to_vec();
             msp.have = vec![(0, have)];
             msp.need = d.more.map(|m| have + m);
             cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+            Ok(())
+        }
+        Some(d) if d.offset > 0 && d.offset < bytes.len() => {
+            // A whole PDU, then the start of the next: keep the start.
+            r?;
+            let mut next = crate::state::Msp {
+                seq: msp.seq.wrapping_add(d.offset as u32),
+                ..Default::default()
+            };
+            let number = cx.pkt.meta.number;
+            next.insert(0, &bytes[d.offset..], number);
+            next.need = d.more.map(|m| next.data.len() + m);
+            cx.state.tcp_streams[si].dirs[dir].msp = Some(next);
             Ok(())
         }
         _ => r,

@@ -1643,6 +1643,39 @@ pub static RECORD_OPAQUE_TYPE: FieldDef =
     FieldDef::new("tls.record.opaque_type", "Opaque Type", FieldType::U8)
         .with_strings(RECORD_OPAQUE_TYPE_VALS);
 
+/// `tls.heartbeat_message`.
+pub static HEARTBEAT_MESSAGE: FieldDef = FieldDef::new(
+    "tls.heartbeat_message",
+    "Heartbeat Message",
+    FieldType::None,
+)
+.with_base(Base::None);
+const HEARTBEAT_MESSAGE_TYPE_VALS: ValueStrings = &[(1, "Request"), (2, "Response")];
+/// `tls.heartbeat_message.type`.
+pub static HEARTBEAT_MESSAGE_TYPE: FieldDef =
+    FieldDef::new("tls.heartbeat_message.type", "Type", FieldType::U8)
+        .with_strings(HEARTBEAT_MESSAGE_TYPE_VALS);
+/// `tls.heartbeat_message.payload_length`.
+pub static HEARTBEAT_MESSAGE_PAYLOAD_LENGTH: FieldDef = FieldDef::new(
+    "tls.heartbeat_message.payload_length",
+    "Payload Length",
+    FieldType::U16,
+);
+/// `tls.heartbeat_message.payload`.
+pub static HEARTBEAT_MESSAGE_PAYLOAD: FieldDef = FieldDef::new(
+    "tls.heartbeat_message.payload",
+    "Payload Length",
+    FieldType::Bytes,
+)
+.with_base(Base::None);
+/// `tls.heartbeat_message.padding`.
+pub static HEARTBEAT_MESSAGE_PADDING: FieldDef = FieldDef::new(
+    "tls.heartbeat_message.padding",
+    "Payload Length",
+    FieldType::Bytes,
+)
+.with_base(Base::None);
+
 /// Fields of this module.
 pub static FIELDS: &[FieldRef] = &[
     &PROTO,
@@ -1753,8 +1786,12 @@ struct Session {
     /// Senders (`addr/port`) that have sent Change Cipher Spec: their later
     /// handshake records are encrypted.
     ccs_from: Vec<String>,
-    /// Bytes each sender still owes of a record that went past a segment.
-    pending: HashMap<String, usize>,
+    /// The server chose a cipher suite without encryption.
+    null_cipher: bool,
+    /// Session ID the client offered.
+    client_session_id: Vec<u8>,
+    /// The server echoed it: the session is resumed.
+    resumed: bool,
 }
 
 /// TLS sessions of the capture, keyed by transport endpoints.
@@ -1862,27 +1899,23 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
 /// segment end is reported as [`Desegment::More`]; segments that only carry
 /// its middle are recognised from the bytes it still owes.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
+    dissect_tcp_under(cx, tvb, None)
+}
+
+/// [`dissect_tcp`] for TLS carried by another protocol (`outer`, e.g. an
+/// HTTP CONNECT tunnel), whose layer is named in `frame.protocols` only
+/// when TLS has something to show.
+pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> R<Desegment> {
     cx.current_proto = "TLS";
     let (key, sender) = endpoints(cx);
     let port = server_port(cx);
     let len = tvb.reported_len();
-    let mut off = 0usize;
-    {
-        let s = cx.state.tls.map.entry(key.clone()).or_default();
-        if let Some(rem) = s.pending.get_mut(&sender) {
-            if *rem > 0 {
-                if len <= *rem {
-                    *rem -= len;
-                    let more = *rem;
-                    return Ok(Desegment::More {
-                        offset: 0,
-                        more: if more == 0 { None } else { Some(more) },
-                    });
-                }
-                off = *rem;
-                *rem = 0;
-            }
-        }
+    let off = 0usize;
+    // The session exists from its first segment on (it also tells TCP's
+    // heuristics that this conversation is TLS).
+    cx.state.tls.map.entry(key.clone()).or_default();
+    if let Some(o) = outer {
+        cx.pkt.layer(o);
     }
     cx.pkt.layer("tls");
     cx.pkt.cols.clear_info();
@@ -1893,6 +1926,137 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.pkt.close();
     let _ = top;
     r
+}
+
+/// Wireshark's `ssl_20_msg_types`.
+const SSL2_MSG_TYPES: ValueStrings = &[
+    (0, "Error"),
+    (1, "Client Hello"),
+    (2, "Client Master Key"),
+    (3, "Client Finished"),
+    (4, "Server Hello"),
+    (5, "Server Verify"),
+    (6, "Server Finished"),
+    (7, "Request Certificate"),
+    (8, "Client Certificate"),
+];
+
+/// `tls.handshake.type` of an SSLv2 record.
+pub static SSL2_HANDSHAKE_TYPE: FieldDef = FieldDef::new(
+    "tls.handshake.type",
+    "Handshake Message Type",
+    FieldType::U8,
+)
+.with_strings(SSL2_MSG_TYPES);
+
+fn ssl_version_valid(v: u16) -> bool {
+    matches!(v, 0x0002 | 0x0300..=0x0304 | 0x0100 | 0xfeff | 0xfefd)
+}
+
+/// Wireshark's `ssl_looks_like_sslv2`: a 2- or 3-byte header and a hello
+/// naming a known version.
+fn looks_like_sslv2(tvb: &Tvb<'_>, off: usize) -> bool {
+    let Ok(b) = tvb.u8(off) else { return false };
+    let m = off + if b & 0x80 != 0 { 2 } else { 3 };
+    match tvb.u8(m) {
+        Ok(1) => tvb.u16(m + 1).is_ok_and(ssl_version_valid),
+        Ok(4) => tvb.u16(m + 3).is_ok_and(ssl_version_valid),
+        _ => false,
+    }
+}
+
+/// Whether an SSLv2 handshake message parses (Wireshark's
+/// `ssl_looks_like_valid_v2_handshake`, for the messages sent in clear).
+fn valid_v2_handshake(tvb: &Tvb<'_>, m: usize, len: usize) -> bool {
+    let get = |o: usize| tvb.u16(m + o).map(|v| v as usize);
+    match tvb.u8(m) {
+        Ok(1) => match (get(3), get(5), get(7)) {
+            (Ok(cs), Ok(sid), Ok(ch)) => {
+                cs % 3 == 0
+                    && (sid == 0 || sid == 16)
+                    && (16..=32).contains(&ch)
+                    && 9 + cs + sid + ch <= len
+            }
+            _ => false,
+        },
+        Ok(2) => match (get(4), get(6), get(8)) {
+            (Ok(clear), Ok(enc), Ok(arg)) => 10 + clear + enc + arg <= len,
+            _ => false,
+        },
+        Ok(4) => match (get(5), get(7), get(9)) {
+            (Ok(cert), Ok(cs), Ok(cid)) => cs % 3 == 0 && 11 + cert + cs + cid <= len,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// One SSLv2 record (draft-hickman-netscape-ssl-00); returns its size, or
+/// None when it goes past the segment.
+fn ssl2_record(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    off: usize,
+    key: &str,
+    not_first: bool,
+) -> R<Option<usize>> {
+    let b = tvb.u8(off)?;
+    let (hl, rlen) = if b & 0x80 != 0 {
+        (2, (tvb.u16(off)? & 0x7fff) as usize)
+    } else {
+        (3, (tvb.u16(off)? & 0x3fff) as usize)
+    };
+    if off + hl + rlen > tvb.reported_len() {
+        return Ok(None);
+    }
+    let m = off + hl;
+    let msg = tvb.u8(m)?;
+    if let Some(s) = cx.state.tls.map.get_mut(key) {
+        if s.version.is_none() && (2..=8).contains(&msg) {
+            s.version = Some(0x0002);
+        }
+    }
+    cx.pkt.cols.set_protocol("SSLv2");
+    if not_first {
+        cx.pkt.cols.append_info(format_args!(", "));
+    }
+    let rec = cx.pkt.open(&RECORD, tvb, off, hl + rlen, Value::None);
+    uint(cx, &RECORD_LENGTH, tvb, off, hl, rlen as u64);
+    // Wireshark names the SSL 2.0 version on every SSLv2 record.
+    let vi = uint(cx, &RECORD_VERSION, tvb, off, 0, 0x0002);
+    cx.pkt.set_generated(vi);
+    let name = SSL2_HANDSHAKE_TYPE
+        .value_name(msg as u64)
+        .filter(|_| valid_v2_handshake(tvb, m, rlen));
+    match name {
+        Some(n) => {
+            cx.pkt.cols.append_info(format_args!("{n}"));
+            cx.pkt
+                .set_label(rec, format_args!("SSLv2 Record Layer: {n}"));
+            uint(cx, &SSL2_HANDSHAKE_TYPE, tvb, m, 1, msg as u64);
+        }
+        None => {
+            cx.pkt.cols.append_info(format_args!("Encrypted Data"));
+            cx.pkt
+                .set_label(rec, format_args!("SSLv2 Record Layer: Encrypted Data"));
+            if rlen > 0 {
+                let v = bytes(tvb, m, rlen)?;
+                cx.pkt.add(&APP_DATA, tvb, m, rlen, v);
+            }
+        }
+    }
+    cx.pkt.close();
+    Ok(Some(hl + rlen))
+}
+
+/// Info text of a heartbeat record (RFC 6520 section 3).
+fn heartbeat_name(encrypted: bool, first: Option<u8>) -> &'static str {
+    match (encrypted, first) {
+        (true, _) => "Encrypted Heartbeat",
+        (false, Some(1)) => "Heartbeat Request",
+        (false, Some(2)) => "Heartbeat Response",
+        _ => "Heartbeat",
+    }
 }
 
 fn records(
@@ -1916,17 +2080,41 @@ fn records(
         let ver = tvb.u16(off + 1)?;
         let rlen = tvb.u16(off + 3)? as usize;
         let session_version = cx.state.tls.map.get(key).and_then(|s| s.version);
-        if !valid_content_type(ct) || !valid_version(ver) {
-            if done == 0 {
-                cx.pkt.cols.append_info(format_args!("Continuation Data"));
-                let v = session_version
-                    .and_then(version_short_name)
-                    .unwrap_or("SSL");
-                cx.pkt.cols.set_protocol(v);
+        // SSLv2 records: a session that is SSLv2, or one whose version is not
+        // known yet and whose bytes look like SSLv2 (Wireshark's order).
+        let v2 = match session_version {
+            Some(0x0002) => true,
+            Some(_) => false,
+            None => looks_like_sslv2(tvb, off) && !(valid_content_type(ct) && valid_version(ver)),
+        };
+        if v2 {
+            match ssl2_record(cx, tvb, off, key, done > 0 || !cx.pkt.cols.info.is_empty())? {
+                Some(n) => {
+                    done += 1;
+                    off += n;
+                    continue;
+                }
+                None => {
+                    if done == 0 {
+                        return Ok(Desegment::More {
+                            offset: off,
+                            more: None,
+                        });
+                    }
+                    return Ok(Desegment::Done);
+                }
+            }
+        }
+        // With the session's version known, Wireshark waits for the whole
+        // record before it looks at its content type.
+        let plausible = valid_content_type(ct) && valid_version(ver);
+        if session_version.is_none() && !plausible {
+            // Wireshark separates it from whatever Info already holds.
+            if done > 0 || !cx.pkt.cols.info.is_empty() {
+                cx.pkt.cols.append_info(format_args!(", Continuation Data"));
             } else {
-                cx.pkt
-                    .cols
-                    .append_info(format_args!(", Ignored Unknown Record"));
+                cx.pkt.cols.append_info(format_args!("Continuation Data"));
+                cx.pkt.cols.set_protocol("SSL");
             }
             return Ok(Desegment::Done);
         }
@@ -1938,6 +2126,16 @@ fn records(
                 more: Some(more),
             });
         }
+        if !valid_content_type(ct) {
+            if done == 0 {
+                cx.pkt.cols.append_info(format_args!("Continuation Data"));
+                let v = session_version
+                    .and_then(version_short_name)
+                    .unwrap_or("SSL");
+                cx.pkt.cols.set_protocol(v);
+            }
+            return Ok(Desegment::Done);
+        }
         // The version: a record that is not a Client Hello fixes it.
         let next = if rlen > 0 { tvb.u8(off + 5)? } else { 0 };
         {
@@ -1946,7 +2144,7 @@ fn records(
                 s.version = Some(ver);
             }
         }
-        if done > 0 {
+        if done > 0 || !cx.pkt.cols.info.is_empty() {
             cx.pkt.cols.append_info(format_args!(", "));
         }
         record(cx, tvb, off, ct, ver, rlen, key, sender, port)?;
@@ -2002,9 +2200,34 @@ fn record(
     let label_tail: String = match ct {
         20 => {
             cx.pkt.cols.append_info(format_args!("Change Cipher Spec"));
-            cx.pkt.add(&CHANGE_CIPHER_SPEC, tvb, d, rlen, Value::None);
+            let m = cx.pkt.add(&CHANGE_CIPHER_SPEC, tvb, d, rlen, Value::None);
+            // Noted once, on the first Change Cipher Spec of the resumed
+            // session.
+            let note = cx
+                .state
+                .tls
+                .map
+                .get_mut(key)
+                .is_some_and(|s| std::mem::take(&mut s.resumed));
+            if note {
+                cx.pkt.reopen(m);
+                cx.pkt.expert(
+                    "tls",
+                    crate::packet::Severity::Note,
+                    crate::packet::Group::Sequence,
+                    format_args!(
+                        "This session reuses previously negotiated keys (Session resumption)"
+                    ),
+                );
+                cx.pkt.close();
+            }
             if let Some(s) = cx.state.tls.map.get_mut(key) {
-                if !s.ccs_from.iter().any(|x| x == sender) {
+                // TLS 1.3's Change Cipher Spec is for middleboxes only
+                // (RFC 8446 D.4); a NULL cipher encrypts nothing.
+                if s.version != Some(0x0304)
+                    && !s.null_cipher
+                    && !s.ccs_from.iter().any(|x| x == sender)
+                {
                     s.ccs_from.push(sender.to_string());
                 }
             }
@@ -2053,17 +2276,52 @@ fn record(
             }
         }
         _ => {
-            let what = if encrypted {
-                "Encrypted Heartbeat"
-            } else {
-                "Heartbeat"
-            };
+            let what = heartbeat_name(encrypted, tvb.u8(d).ok());
             cx.pkt.cols.append_info(format_args!("{what}"));
+            if !encrypted && rlen >= 3 {
+                // RFC 6520 section 4: type, payload length, payload, padding.
+                let m = cx.pkt.open(&HEARTBEAT_MESSAGE, tvb, d, rlen, Value::None);
+                let _ = m;
+                uint(cx, &HEARTBEAT_MESSAGE_TYPE, tvb, d, 1, tvb.u8(d)? as u64);
+                let pl = tvb.u16(d + 1)? as usize;
+                let pi = uint(
+                    cx,
+                    &HEARTBEAT_MESSAGE_PAYLOAD_LENGTH,
+                    tvb,
+                    d + 1,
+                    2,
+                    pl as u64,
+                );
+                if pl + 3 + 16 > rlen {
+                    cx.pkt.set_label(
+                        pi,
+                        format_args!(
+                            "Payload Length: {pl} (invalid, using {pl} to decode payload)"
+                        ),
+                    );
+                    cx.pkt.reopen(pi);
+                    cx.pkt.expert(
+                        "tls",
+                        crate::packet::Severity::Error,
+                        crate::packet::Group::Malformed,
+                        format_args!("Invalid heartbeat payload length ({pl})"),
+                    );
+                    cx.pkt.close();
+                } else {
+                    let v = bytes(tvb, d + 3, pl)?;
+                    cx.pkt.add(&HEARTBEAT_MESSAGE_PAYLOAD, tvb, d + 3, pl, v);
+                    let pad = rlen - 3 - pl;
+                    let v = bytes(tvb, d + 3 + pl, pad)?;
+                    cx.pkt
+                        .add(&HEARTBEAT_MESSAGE_PADDING, tvb, d + 3 + pl, pad, v);
+                }
+                cx.pkt.close();
+            }
             what.into()
         }
     };
     let proto_name = match ct {
-        21 => {
+        21 | 24 => {
             cx.pkt
                 .set_label(rec, format_args!("{vname} Record Layer: {label_tail}"));
             cx.pkt.close();
@@ -2116,6 +2374,11 @@ fn handshakes(
     while o + 4 <= end {
         let t = tvb.u8(o)?;
         let l = tvb.u24(o + 1)? as usize;
+        // After the first message, bytes that are no message (a NULL
+        // cipher's MAC, padding) end the record.
+        if !names.is_empty() && (HANDSHAKE_TYPE.value_name(t as u64).is_none() || 4 + l > end - o) {
+            break;
+        }
         let mut name = HANDSHAKE_TYPE
             .value_name(t as u64)
             .unwrap_or("Encrypted Handshake Message");
@@ -2202,6 +2465,33 @@ fn handshakes(
     Ok(names.join(", "))
 }
 
+/// Whether a Server Hello negotiates TLS 1.3: a draft version in its
+/// version field, or TLS 1.3 in its supported_versions extension.
+fn server_hello_is_tls13(tvb: &Tvb<'_>, o: usize, len: usize) -> bool {
+    let end = o + len;
+    let Ok(v) = tvb.u16(o) else { return false };
+    if version_short_name(v) == Some("TLSv1.3") {
+        return true;
+    }
+    let Ok(sl) = tvb.u8(o + 34) else { return false };
+    let mut p = o + 35 + sl as usize + 3;
+    let Ok(el) = tvb.u16(p) else { return false };
+    p += 2;
+    let eend = (p + el as usize).min(end);
+    while p + 4 <= eend {
+        let (Ok(t), Ok(l)) = (tvb.u16(p), tvb.u16(p + 2)) else {
+            return false;
+        };
+        if t == 43 && l == 2 {
+            return tvb
+                .u16(p + 4)
+                .is_ok_and(|x| version_short_name(x) == Some("TLSv1.3"));
+        }
+        p += 4 + l as usize;
+    }
+    false
+}
+
 /// Client Hello and Server Hello (RFC 8446 section 4.1.2, 4.1.3).
 fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key: &str) -> R<()> {
     let end = o + len;
@@ -2210,27 +2500,54 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
     let rv = bytes(tvb, o + 2, 32)?;
     let r = cx.pkt.open(&HANDSHAKE_RANDOM, tvb, o + 2, 32, rv);
     let _ = r;
-    let t = tvb.u32(o + 2)?;
-    cx.pkt.add(
-        &HANDSHAKE_RANDOM_TIME,
-        tvb,
-        o + 2,
-        4,
-        Value::Time {
-            secs: t as i64,
-            nanos: 0,
-        },
-    );
-    let rb = bytes(tvb, o + 6, 28)?;
-    cx.pkt.add(&HANDSHAKE_RANDOM_BYTES, tvb, o + 6, 28, rb);
+    // A TLS 1.3 Server Hello's random has no time in it (RFC 8446 4.1.3).
+    let tls13_server = !client && server_hello_is_tls13(tvb, o, len);
+    if !tls13_server {
+        let t = tvb.u32(o + 2)?;
+        cx.pkt.add(
+            &HANDSHAKE_RANDOM_TIME,
+            tvb,
+            o + 2,
+            4,
+            Value::Time {
+                secs: t as i64,
+                nanos: 0,
+            },
+        );
+        let rb = bytes(tvb, o + 6, 28)?;
+        cx.pkt.add(&HANDSHAKE_RANDOM_BYTES, tvb, o + 6, 28, rb);
+    }
     cx.pkt.close();
     let mut p = o + 34;
+    // TLS 1.3 drafts before 22 name the version in the Server Hello and
+    // have no session ID or compression method there.
+    let early_draft = !client && (0x7f0e..=0x7f15).contains(&v);
+    if !client && version_short_name(v) == Some("TLSv1.3") {
+        if let Some(s) = cx.state.tls.map.get_mut(key) {
+            s.version = Some(0x0304);
+        }
+    }
+    if early_draft {
+        uint(cx, &HANDSHAKE_CIPHERSUITE, tvb, p, 2, tvb.u16(p)? as u64);
+        p += 2;
+        return hello_extensions(cx, tvb, p, end, client, key);
+    }
     let sl = tvb.u8(p)? as usize;
     uint(cx, &HANDSHAKE_SESSION_ID_LENGTH, tvb, p, 1, sl as u64);
     p += 1;
     if sl > 0 {
         let sv = bytes(tvb, p, sl)?;
         cx.pkt.add(&HANDSHAKE_SESSION_ID, tvb, p, sl, sv);
+        // A server that echoes the client's session ID resumes the session
+        // (RFC 5246 section 7.4.1.3).
+        let id = tvb.bytes(p, sl)?.to_vec();
+        if let Some(s) = cx.state.tls.map.get_mut(key) {
+            if client {
+                s.client_session_id = id;
+            } else {
+                s.resumed = s.client_session_id == id && !tls13_server;
+            }
+        }
         p += sl;
     }
     if client {
@@ -2286,7 +2603,14 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
         cx.pkt.close();
         p += ml;
     } else {
-        uint(cx, &HANDSHAKE_CIPHERSUITE, tvb, p, 2, tvb.u16(p)? as u64);
+        let cs = tvb.u16(p)?;
+        uint(cx, &HANDSHAKE_CIPHERSUITE, tvb, p, 2, cs as u64);
+        let null = HANDSHAKE_CIPHERSUITE
+            .value_name(cs as u64)
+            .is_some_and(|n| n.contains("_WITH_NULL_"));
+        if let Some(s) = cx.state.tls.map.get_mut(key) {
+            s.null_cipher = null;
+        }
         uint(
             cx,
             &HANDSHAKE_COMP_METHOD,
@@ -2297,6 +2621,17 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
         );
         p += 3;
     }
+    hello_extensions(cx, tvb, p, end, client, key)
+}
+
+fn hello_extensions(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    mut p: usize,
+    end: usize,
+    client: bool,
+    key: &str,
+) -> R<()> {
     if p + 2 > end {
         return Ok(());
     }
@@ -2325,6 +2660,48 @@ fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key
         p = d + elen;
     }
     Ok(())
+}
+
+/// One KeyShareEntry; returns its size.
+fn key_share_entry(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize) -> R<usize> {
+    let g = tvb.u16(o)?;
+    let kl = tvb.u16(o + 2)? as usize;
+    let gname = HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP
+        .value_name(g as u64)
+        .unwrap_or("Unknown");
+    crate::proto::dns::open_text(
+        cx,
+        tvb,
+        o,
+        4 + kl,
+        format_args!("Key Share Entry: Group: {gname}, Key Exchange length: {kl}"),
+    );
+    uint(
+        cx,
+        &HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
+        tvb,
+        o,
+        2,
+        g as u64,
+    );
+    uint(
+        cx,
+        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
+        tvb,
+        o + 2,
+        2,
+        kl as u64,
+    );
+    let v = bytes(tvb, o + 4, kl)?;
+    cx.pkt.add(
+        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
+        tvb,
+        o + 4,
+        kl,
+        v,
+    );
+    cx.pkt.close();
+    Ok(4 + kl)
 }
 
 fn extension(
@@ -2538,6 +2915,8 @@ fn extension(
             }
         }
         51 => {
+            // RFC 8446 section 4.2.8.
+            crate::proto::dns::open_text(cx, tvb, d, elen, format_args!("Key Share extension"));
             if client && elen >= 2 {
                 let ll = tvb.u16(d)? as usize;
                 uint(
@@ -2551,32 +2930,7 @@ fn extension(
                 let mut o = d + 2;
                 let end = (d + 2 + ll).min(d + elen);
                 while o + 4 <= end {
-                    uint(
-                        cx,
-                        &HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
-                        tvb,
-                        o,
-                        2,
-                        tvb.u16(o)? as u64,
-                    );
-                    let kl = tvb.u16(o + 2)? as usize;
-                    uint(
-                        cx,
-                        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
-                        tvb,
-                        o + 2,
-                        2,
-                        kl as u64,
-                    );
-                    let v = bytes(tvb, o + 4, kl)?;
-                    cx.pkt.add(
-                        &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
-                        tvb,
-                        o + 4,
-                        kl,
-                        v,
-                    );
-                    o += 4 + kl;
+                    o += key_share_entry(cx, tvb, o)?;
                 }
             } else if elen == 2 {
                 uint(
@@ -2588,32 +2942,9 @@ fn extension(
                     tvb.u16(d)? as u64,
                 );
             } else if elen >= 4 {
-                uint(
-                    cx,
-                    &HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
-                    tvb,
-                    d,
-                    2,
-                    tvb.u16(d)? as u64,
-                );
-                let kl = tvb.u16(d + 2)? as usize;
-                uint(
-                    cx,
-                    &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
-                    tvb,
-                    d + 2,
-                    2,
-                    kl as u64,
-                );
-                let v = bytes(tvb, d + 4, kl)?;
-                cx.pkt.add(
-                    &HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
-                    tvb,
-                    d + 4,
-                    kl,
-                    v,
-                );
+                key_share_entry(cx, tvb, d)?;
             }
+            cx.pkt.close();
         }
         0xff01 if elen >= 1 => {
             let t = crate::proto::dns::open_text(
@@ -2689,6 +3020,19 @@ mod tests {
         let p = run_with(&mut st, 3, 0, &e, dissect);
         assert_eq!(p.cols.protocol, "TLSv1.2");
         assert_eq!(p.cols.info, "Encrypted Handshake Message");
+    }
+
+    // captures/zeek/tls_ssl-v2.pcap frame 4: an SSLv2 CLIENT-HELLO.
+    #[test]
+    fn sslv2_client_hello() {
+        let d = hex("802e0100020015000000100700c00500800300800100800600400400800200801c30e2b12f4c04525476f280c07abee5");
+        let p = run(&d, dissect);
+        assert_eq!(p.cols.protocol, "SSLv2");
+        assert_eq!(p.cols.info, "Client Hello");
+        assert_eq!(values(&p, &d, "tls.record.version"), ["0x0002"]);
+        // Bytes that are no hello are encrypted data once the session is SSLv2.
+        let p = run(&[0x80, 0x03, 0x17, 0x01, 0x02], dissect);
+        assert_eq!(p.cols.info, "Continuation Data");
     }
 
     #[test]
