@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         while written <= p.interface_id as usize {
-            w.add_interface(&p.known_interfaces()[written]).expect("interface");
+            w.add_interface(&p.known_interfaces()[written])
+                .expect("interface");
             written += 1;
         }
         if w.write_record(p.interface_id, &p).is_ok() {
@@ -39,10 +40,16 @@ fuzz_target!(|data: &[u8]| {
     let out = w.finish().expect("finish");
     let mut r = Reader::new(Box::new(Cursor::new(out))).expect("our own output reads");
     for (secs, nanos, iface, bytes) in seen {
-        let p = r.next_packet().expect("our own output reads").expect("same count");
+        let p = r
+            .next_packet()
+            .expect("our own output reads")
+            .expect("same count");
         let mut all = p.pseudo_header.to_vec();
         all.extend_from_slice(p.data);
-        assert_eq!((p.ts_secs, p.ts_nanos, p.interface_id, all), (secs, nanos, iface, bytes));
+        assert_eq!(
+            (p.ts_secs, p.ts_nanos, p.interface_id, all),
+            (secs, nanos, iface, bytes)
+        );
     }
     assert!(r.next_packet().expect("no trailing garbage").is_none());
 });
