@@ -883,3 +883,65 @@ fn synthetic_files_match_tshark() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Counts this thread's heap allocations, to show that reading allocates
+/// nothing per packet.
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; the counter is a const-
+// initialized thread-local without destructor, safe to touch here.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as ours.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocs() -> u64 {
+    ALLOCS.with(|c| c.get())
+}
+
+#[test]
+fn reading_allocates_nothing_per_packet() {
+    // The counter sees allocations.
+    let a = allocs();
+    let v = std::hint::black_box(vec![1u8; 10]);
+    assert!(allocs() > a && v.len() == 10);
+    for f in ["filter-corpus.pcapng", "tcpdump/afs.pcap"] {
+        let mut r = Reader::open(&captures_dir().join(f)).unwrap();
+        // The first packet sizes the buffer.
+        r.next_packet().unwrap().unwrap();
+        let before = allocs();
+        let (mut n, mut bytes) = (0u64, 0u64);
+        while let Some(p) = r.next_packet().unwrap() {
+            n += 1;
+            bytes += p.data.iter().map(|&b| u64::from(b)).sum::<u64>();
+            bytes += p.comments().map(|c| c.len() as u64).sum::<u64>();
+        }
+        assert!(n > 100, "{f}: {n} packets");
+        assert_eq!(
+            allocs() - before,
+            0,
+            "{f}: allocations while reading {n} packets ({bytes})"
+        );
+    }
+}
+
+#[test]
+fn reader_is_send() {
+    fn send<T: Send>() {}
+    send::<Reader>();
+    send::<Writer<Vec<u8>>>();
+}
