@@ -470,10 +470,20 @@ fn gzip_and_dribbling_streams_read_the_same() {
         let gz = gz.finish().unwrap();
         let (got, gerr) = read_all(Reader::new(Box::new(Cursor::new(gz.clone()))).unwrap());
         assert_eq!((&got, &gerr), (&want, &werr), "{f} gzip");
-        let (got, gerr) = read_all(Reader::new(Box::new(Dribble(Cursor::new(gz)))).unwrap());
+        let (got, gerr) =
+            read_all(Reader::new(Box::new(Dribble(Cursor::new(gz.clone())))).unwrap());
         assert_eq!((&got, &gerr), (&want, &werr), "{f} gzip dribbled");
         let (got, gerr) = read_all(Reader::new(Box::new(Dribble(Cursor::new(raw)))).unwrap());
         assert_eq!((&got, &gerr), (&want, &werr), "{f} dribbled");
+        // A gzip stream cut in half: the packets before, then an error.
+        match Reader::new(Box::new(Cursor::new(gz[..gz.len() / 2].to_vec()))) {
+            Err(e) => assert!(e.offset().is_some(), "{f}: {e}"),
+            Ok(r) => {
+                let (got, gerr) = read_all(r);
+                assert!(gerr.is_some(), "{f}: cut gzip read without error");
+                assert!(got.len() < want.len() && got[..] == want[..got.len()]);
+            }
+        }
     }
 }
 
