@@ -34,14 +34,14 @@ fn main() {
                     } else {
                         String::new()
                     };
-                    // tshark shows no interface for pcap records.
+                    // tshark shows no interface for pcap records, and encapsulation 0
+                    // for a pcapng link type it does not know.
                     let iface = if p.kind == RecordKind::Pcap {
                         String::new()
                     } else {
                         p.section_interface_id.to_string()
                     };
-                    let encap =
-                        linktype::wtap_encap(p.linktype).map_or(String::new(), |e| e.to_string());
+                    let encap = linktype::wtap_encap(p.linktype).unwrap_or(0).to_string();
                     println!("{time}\t{}\t{}\t{}\t{encap}", iface, p.cap_len, p.orig_len);
                 }
                 Ok(None) => break,

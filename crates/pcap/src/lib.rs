@@ -15,10 +15,13 @@
 //!   merely claims.
 //! * **tshark's numbers.** Timestamps (pcapng `if_tsresol` in powers of 10
 //!   and 2, `if_tsoffset`), captured and original lengths (including the
-//!   pseudo-headers wiretap strips, see [`linktype`]), link types and
-//!   global interface numbers across pcapng sections are computed as
-//!   Wireshark 4.0's wiretap computes them, and files tshark rejects
-//!   (unknown link types, unknown pcapng versions) are rejected too.
+//!   pseudo-headers wiretap strips, see [`linktype`]) and link types are
+//!   computed as Wireshark 4.0's wiretap computes them; a packet carries
+//!   both its global interface index and its index within its pcapng
+//!   section (what tshark 4.0 shows as `frame.interface_id`). Files tshark
+//!   rejects (unknown pcap link types, unknown pcapng versions) are
+//!   rejected too. pcapng Custom Blocks, which tshark 4.0 shows as frames,
+//!   are skipped unless [`Reader::deliver_custom_blocks`] asks for them.
 //! * **Damage is an error, not a panic.** A file cut short, a bad block
 //!   length or an absurd record length yields [`Error`] naming the frame
 //!   number and byte offset (in the decompressed stream); every packet

@@ -1053,3 +1053,469 @@ struct Rec {
     offset: u64,
     kind: RecordKind,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(bytes: Vec<u8>) -> Result<Reader, Error> {
+        Reader::new(Box::new(io::Cursor::new(bytes)))
+    }
+
+    /// pcap-savefile §"File Header": magic, 2.4, thiszone, sigfigs,
+    /// snaplen, link type.
+    fn pcap_header(magic: u32, be: bool, snaplen: u32, network: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        let w32 = |v: &mut Vec<u8>, x: u32| {
+            v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() })
+        };
+        w32(&mut v, magic);
+        v.extend_from_slice(&if be { [0, 2, 0, 4] } else { [2, 0, 4, 0] });
+        w32(&mut v, 0);
+        w32(&mut v, 0);
+        w32(&mut v, snaplen);
+        w32(&mut v, network);
+        v
+    }
+
+    /// pcap-savefile §"Packet Record": ts secs, ts frac, caplen, len, data.
+    fn pcap_record(
+        be: bool,
+        secs: u32,
+        frac: u32,
+        data: &[u8],
+        orig: u32,
+        extra: &[u8],
+    ) -> Vec<u8> {
+        let mut v = Vec::new();
+        for x in [secs, frac, data.len() as u32, orig] {
+            v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() });
+        }
+        v.extend_from_slice(extra);
+        v.extend_from_slice(data);
+        v
+    }
+
+    #[test]
+    fn pcap_microseconds_little_endian() {
+        let mut f = pcap_header(PCAP_MAGIC, false, 65535, 1);
+        f.extend(pcap_record(
+            false,
+            1_700_000_000,
+            123_456,
+            &[1, 2, 3, 4],
+            60,
+            &[],
+        ));
+        f.extend(pcap_record(false, 1_700_000_001, 0, &[5], 1, &[]));
+        let mut r = reader(f).unwrap();
+        assert_eq!(
+            r.format(),
+            Format::Pcap {
+                nanos: false,
+                big_endian: false,
+                variant: PcapVariant::Standard
+            }
+        );
+        assert_eq!(r.interfaces().len(), 1);
+        assert_eq!(r.interfaces()[0].snaplen, 65535);
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!(p.data, &[1, 2, 3, 4]);
+        assert_eq!((p.ts_secs, p.ts_nanos), (1_700_000_000, 123_456_000));
+        assert_eq!(
+            (p.cap_len, p.orig_len, p.linktype, p.offset),
+            (4, 60, 1, 24)
+        );
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!((p.data, p.offset), (&[5u8][..], 44));
+        assert!(r.next_packet().unwrap().is_none());
+        assert!(r.next_packet().unwrap().is_none());
+    }
+
+    #[test]
+    fn pcap_nanoseconds_big_endian() {
+        let mut f = pcap_header(PCAP_NSEC_MAGIC, true, 0, 101);
+        f.extend(pcap_record(true, 10, 999_999_999, &[0x45; 20], 20, &[]));
+        let mut r = reader(f).unwrap();
+        assert!(matches!(
+            r.format(),
+            Format::Pcap {
+                nanos: true,
+                big_endian: true,
+                ..
+            }
+        ));
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!((p.ts_secs, p.ts_nanos, p.linktype), (10, 999_999_999, 101));
+    }
+
+    #[test]
+    fn pcap_modified_kuznetzov_header() {
+        // ss991029: 16-byte header + ifindex(4) + protocol(2) + pkt_type(1)
+        // + pad(1), with the modified magic 0xa1b2cd34.
+        let extra = [2, 0, 0, 0, 0x00, 0x08, 0, 0];
+        let mut f = pcap_header(PCAP_MODIFIED_MAGIC, false, 96, 1);
+        for i in 0..3u8 {
+            f.extend(pcap_record(false, 1, 2, &[i; 14], 14, &extra));
+        }
+        let mut r = reader(f).unwrap();
+        assert!(matches!(
+            r.format(),
+            Format::Pcap {
+                variant: PcapVariant::Ss991029,
+                ..
+            }
+        ));
+        for i in 0..3u8 {
+            let p = r.next_packet().unwrap().unwrap();
+            assert_eq!(p.data, &[i; 14]);
+        }
+        assert!(r.next_packet().unwrap().is_none());
+    }
+
+    #[test]
+    fn pcap_cut_short_delivers_then_errors() {
+        let mut f = pcap_header(PCAP_MAGIC, false, 65535, 1);
+        f.extend(pcap_record(false, 1, 0, &[7; 10], 10, &[]));
+        f.extend(pcap_record(false, 2, 0, &[8; 10], 10, &[]));
+        f.truncate(f.len() - 4);
+        let mut r = reader(f).unwrap();
+        assert!(r.next_packet().unwrap().is_some());
+        let e = r.next_packet().unwrap_err();
+        assert_eq!((e.frame(), e.offset()), (Some(2), Some(50)));
+        assert_eq!(
+            e.to_string(),
+            "frame 2 at byte 50: file cut short in the middle of a packet's data: 26 bytes needed, 22 left"
+        );
+        assert!(r.next_packet().unwrap().is_none());
+    }
+
+    #[test]
+    fn pcap_absurd_length_is_an_error_not_an_allocation() {
+        let mut f = pcap_header(PCAP_MAGIC, false, 65535, 1);
+        f.extend(pcap_record(false, 1, 0, &[], 0, &[]));
+        f[24 + 8..24 + 12].copy_from_slice(&0x4000_0000u32.to_le_bytes());
+        let mut r = reader(f).unwrap();
+        let e = r.next_packet().unwrap_err();
+        assert!(
+            e.to_string().contains("more than the maximum of 262144"),
+            "{e}"
+        );
+        assert!(r.src.buffer().len() <= crate::source::INITIAL);
+    }
+
+    #[test]
+    fn pcap_unknown_linktype_and_bad_magic() {
+        let e = reader(pcap_header(PCAP_MAGIC, false, 0, 182))
+            .err()
+            .unwrap();
+        assert!(e
+            .to_string()
+            .contains("network type 182 unknown or unsupported"));
+        let e = reader(vec![1, 2, 3, 4, 5]).err().unwrap();
+        assert!(matches!(e, Error::UnknownFormat { magic: 0x0102_0304 }));
+        let e = reader(vec![0xd4, 0xc3]).err().unwrap();
+        assert!(matches!(e, Error::Truncated { .. }));
+    }
+
+    #[test]
+    fn pcap_sunatm_pseudo_header_stripped() {
+        let mut f = pcap_header(PCAP_MAGIC, false, 65535, 123);
+        f.extend(pcap_record(
+            false,
+            1,
+            0,
+            &[0x80, 0, 0, 5, 0xaa, 0xbb],
+            6,
+            &[],
+        ));
+        let mut r = reader(f).unwrap();
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!(p.pseudo_header, &[0x80, 0, 0, 5]);
+        assert_eq!((p.data, p.cap_len, p.orig_len), (&[0xaa, 0xbb][..], 2, 2));
+    }
+
+    /// pcapng block builder (draft-ietf-opsawg-pcapng §3.1): type, total
+    /// length, body padded to 32 bits, total length.
+    struct Ng {
+        be: bool,
+        out: Vec<u8>,
+    }
+
+    impl Ng {
+        fn w32(&self, v: &mut Vec<u8>, x: u32) {
+            v.extend_from_slice(&if self.be {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            });
+        }
+        fn w16(&self, v: &mut Vec<u8>, x: u16) {
+            v.extend_from_slice(&if self.be {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            });
+        }
+        fn opt(&self, v: &mut Vec<u8>, code: u16, val: &[u8]) {
+            self.w16(v, code);
+            self.w16(v, val.len() as u16);
+            v.extend_from_slice(val);
+            v.resize(v.len() + (4 - val.len() % 4) % 4, 0);
+        }
+        fn block(&mut self, btype: u32, body: &[u8]) {
+            let mut b = body.to_vec();
+            b.resize(b.len() + (4 - b.len() % 4) % 4, 0);
+            let total = b.len() as u32 + 12;
+            let mut v = Vec::new();
+            self.w32(&mut v, btype);
+            self.w32(&mut v, total);
+            v.extend_from_slice(&b);
+            self.w32(&mut v, total);
+            self.out.extend(v);
+        }
+        /// §4.1 SHB: byte-order magic, version 1.0, section length -1.
+        fn shb(&mut self) {
+            let mut b = Vec::new();
+            self.w32(&mut b, BOM);
+            self.w16(&mut b, 1);
+            self.w16(&mut b, 0);
+            b.extend_from_slice(&[0xff; 8]);
+            self.block(SHB, &b);
+        }
+        /// §4.2 IDB with options.
+        fn idb(&mut self, linktype: u16, snaplen: u32, opts: &[(u16, Vec<u8>)]) {
+            let mut b = Vec::new();
+            self.w16(&mut b, linktype);
+            self.w16(&mut b, 0);
+            self.w32(&mut b, snaplen);
+            for (c, v) in opts {
+                self.opt(&mut b, *c, v);
+            }
+            if !opts.is_empty() {
+                self.opt(&mut b, 0, &[]);
+            }
+            self.block(IDB, &b);
+        }
+        /// §4.3 EPB.
+        fn epb(&mut self, iface: u32, ts: u64, data: &[u8], orig: u32, comment: Option<&str>) {
+            let mut b = Vec::new();
+            self.w32(&mut b, iface);
+            self.w32(&mut b, (ts >> 32) as u32);
+            self.w32(&mut b, ts as u32);
+            self.w32(&mut b, data.len() as u32);
+            self.w32(&mut b, orig);
+            b.extend_from_slice(data);
+            b.resize(b.len() + (4 - data.len() % 4) % 4, 0);
+            if let Some(c) = comment {
+                self.opt(&mut b, 1, c.as_bytes());
+                let mut flags = Vec::new();
+                self.w32(&mut flags, 1); // inbound
+                self.opt(&mut b, 2, &flags);
+                self.opt(&mut b, 0, &[]);
+            }
+            self.block(EPB, &b);
+        }
+    }
+
+    fn suite(be: bool) -> Vec<u8> {
+        let mut n = Ng {
+            be,
+            out: Vec::new(),
+        };
+        n.shb();
+        let i64b = |x: i64| if be { x.to_be_bytes() } else { x.to_le_bytes() }.to_vec();
+        n.idb(
+            1,
+            4,
+            &[
+                (2, b"eth0".to_vec()),
+                (3, b"first".to_vec()),
+                (9, vec![0x80 | 10]), // 2^-10 s
+                (14, i64b(100)),      // if_tsoffset
+                (1, b"iface comment".to_vec()),
+            ],
+        );
+        n.idb(101, 0, &[(9, vec![9])]);
+        // EPB on interface 0: 1024 * 5 + 512 units = 5.5 s (+100 s offset);
+        // 6 bytes captured, truncated to snaplen by the writer: keep as is.
+        n.epb(0, 5 * 1024 + 512, &[1, 2, 3, 4, 5, 6], 60, Some("hello"));
+        // §4.4 SPB: original length 10, snaplen 4 ⇒ 4 bytes captured.
+        let mut spb = Vec::new();
+        n.w32(&mut spb, 10);
+        spb.extend_from_slice(&[9; 10]);
+        n.block(SPB, &spb);
+        // §4.5 NRB, §4.6 ISB, §4.7 DSB, §5.2 custom, unknown: skipped.
+        n.block(4, &[0; 4]);
+        n.block(5, &[0; 12]);
+        n.block(10, &[0; 8]);
+        let mut cb = Vec::new();
+        n.w32(&mut cb, 32473);
+        cb.extend_from_slice(b"custom!!");
+        n.block(CB_COPY, &cb);
+        n.block(0x0bad_beef, &[1, 2, 3, 4]);
+        // Obsolete Packet Block (Appendix A): interface 1, drops, ts, lens.
+        let mut opb = Vec::new();
+        n.w16(&mut opb, 1);
+        n.w16(&mut opb, 0);
+        n.w32(&mut opb, 0);
+        n.w32(&mut opb, 1_000_000_007);
+        n.w32(&mut opb, 2);
+        n.w32(&mut opb, 2);
+        opb.extend_from_slice(&[0x45, 0]);
+        n.block(OPB, &opb);
+        // A second section with its own interface.
+        n.shb();
+        n.idb(1, 0, &[]);
+        n.epb(0, 3_000_000, &[0xee], 1, None);
+        n.out
+    }
+
+    #[test]
+    fn pcapng_blocks_both_byte_orders() {
+        for be in [false, true] {
+            let mut r = reader(suite(be)).unwrap();
+            assert_eq!(r.format(), Format::Pcapng);
+            let p = r.next_packet().unwrap().unwrap();
+            assert_eq!(p.kind, RecordKind::Enhanced);
+            assert_eq!((p.ts_secs, p.ts_nanos), (105, 500_000_000));
+            assert_eq!((p.cap_len, p.orig_len, p.linktype), (6, 60, 1));
+            assert_eq!(p.comments().collect::<Vec<_>>(), vec!["hello"]);
+            assert_eq!(p.flags(), Some(1));
+            assert_eq!(p.interface().and_then(|i| i.name.as_deref()), Some("eth0"));
+            let i = &p.known_interfaces()[0];
+            assert_eq!((i.tsresol, i.tsoffset, i.snaplen), (0x8a, 100, 4));
+            assert_eq!(i.description.as_deref(), Some("first"));
+            assert_eq!(i.comments, vec!["iface comment".to_string()]);
+            let p = r.next_packet().unwrap().unwrap();
+            assert_eq!(p.kind, RecordKind::Simple);
+            assert!(!p.has_ts);
+            assert_eq!((p.data, p.orig_len), (&[9u8; 4][..], 10));
+            let p = r.next_packet().unwrap().unwrap();
+            assert_eq!(p.kind, RecordKind::Obsolete);
+            assert_eq!((p.ts_secs, p.ts_nanos), (1, 7));
+            assert_eq!((p.linktype, p.interface_id), (101, 1));
+            let p = r.next_packet().unwrap().unwrap();
+            assert_eq!(
+                (p.interface_id, p.section_interface_id, p.section),
+                (2, 0, 1)
+            );
+            assert_eq!((p.ts_secs, p.ts_nanos), (3, 0));
+            assert!(r.next_packet().unwrap().is_none());
+            assert_eq!(r.sections(), 2);
+            assert_eq!(r.interfaces().len(), 3);
+        }
+    }
+
+    #[test]
+    fn pcapng_custom_blocks_on_request() {
+        let mut r = reader(suite(false)).unwrap();
+        r.deliver_custom_blocks(true);
+        let kinds: Vec<_> =
+            std::iter::from_fn(|| r.next_packet().unwrap().map(|p| p.kind)).collect();
+        assert_eq!(
+            kinds[2],
+            RecordKind::Custom {
+                pen: 32473,
+                copy_allowed: true
+            }
+        );
+        assert_eq!(kinds.len(), 5);
+    }
+
+    #[test]
+    fn pcapng_bad_block_lengths() {
+        let good = suite(false);
+        let shb_len = 28;
+        // The IDB's length set to 9: shorter than a block header.
+        let mut f = good.clone();
+        f[shb_len + 4..shb_len + 8].copy_from_slice(&9u32.to_le_bytes());
+        let e = reader(f).unwrap().next_packet().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "frame 1 at byte 28: block length 9 is shorter than the minimum 20 for its type"
+        );
+        // Trailer disagreeing with the header.
+        let mut f = good.clone();
+        let idb_len = u32::from_le_bytes(f[shb_len + 4..shb_len + 8].try_into().unwrap()) as usize;
+        f[shb_len + idb_len - 4] ^= 0x40;
+        let e = reader(f).unwrap().next_packet().unwrap_err();
+        assert!(
+            e.to_string().contains("does not match its trailing length"),
+            "{e}"
+        );
+        // Absurd length: an error, and no allocation of that size.
+        let mut f = good.clone();
+        f[shb_len + 4..shb_len + 8].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+        let mut r = reader(f).unwrap();
+        assert!(r
+            .next_packet()
+            .unwrap_err()
+            .to_string()
+            .contains("larger than the maximum"));
+        assert!(r.src.buffer().len() <= crate::source::INITIAL);
+        // Cut in the middle of the second EPB: three frames, then the error.
+        let mut f = good;
+        f.truncate(f.len() - 6);
+        let mut r = reader(f).unwrap();
+        for _ in 0..3 {
+            r.next_packet().unwrap().unwrap();
+        }
+        let e = r.next_packet().unwrap_err();
+        assert_eq!(e.frame(), Some(4));
+        assert!(e.to_string().contains("cut short"));
+    }
+
+    #[test]
+    fn pcapng_interface_and_version_checks() {
+        let mut n = Ng {
+            be: false,
+            out: Vec::new(),
+        };
+        n.shb();
+        n.idb(1, 0, &[]);
+        n.epb(1, 0, &[1], 1, None);
+        let e = reader(n.out).unwrap().next_packet().unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("refers to interface 1, but its section has 1"));
+        let mut n = Ng {
+            be: true,
+            out: Vec::new(),
+        };
+        n.shb();
+        n.out[14..16].copy_from_slice(&[0, 1]); // version 1.1
+        let e = reader(n.out).err().unwrap();
+        assert!(e.to_string().contains("version 1.1"), "{e}");
+        let mut n = Ng {
+            be: false,
+            out: Vec::new(),
+        };
+        n.shb();
+        n.idb(1, 0, &[(9, vec![20])]); // 10^-20 s: too fine for 64 bits
+        let e = reader(n.out).unwrap().next_packet().unwrap_err();
+        assert!(matches!(e, Error::Unsupported { .. }), "{e}");
+    }
+
+    #[test]
+    fn pcapng_timestamp_arithmetic_matches_wiretap() {
+        // secs = ts / units; nanos = (ts % units) * 10^9 / units (u64).
+        let mut n = Ng {
+            be: false,
+            out: Vec::new(),
+        };
+        n.shb();
+        n.idb(1, 0, &[(9, vec![0x80 | 20])]); // 2^-20 s
+        n.idb(1, 0, &[(9, vec![12])]); // picoseconds: the product wraps
+        n.epb(0, (1 << 20) * 3 + (1 << 19), &[0], 1, None);
+        let ps: u64 = 1_234_567_890_123_456_789;
+        n.epb(1, ps, &[0], 1, None);
+        let mut r = reader(n.out).unwrap();
+        let p = r.next_packet().unwrap().unwrap();
+        assert_eq!((p.ts_secs, p.ts_nanos), (3, 500_000_000));
+        let p = r.next_packet().unwrap().unwrap();
+        let units = 1_000_000_000_000u64;
+        let want = ((ps % units).wrapping_mul(1_000_000_000) / units) as u32;
+        assert_eq!((p.ts_secs, p.ts_nanos), ((ps / units) as i64, want));
+    }
+}
