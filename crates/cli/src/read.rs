@@ -110,6 +110,7 @@ pub fn run(args: ReadArgs) -> Result<()> {
     };
     let mut reader = wirelab_pcap::Reader::open(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
+    reader.deliver_custom_blocks(true);
     let mut writer = match &args.write {
         Some(path) => Some(OutFile::create(path, args.out_format.as_deref(), &reader)?),
         None => None,
@@ -145,15 +146,7 @@ pub fn run(args: ReadArgs) -> Result<()> {
                 }
             }
             number += 1;
-            let meta = FrameMeta {
-                number,
-                ts_secs: p.ts_secs,
-                ts_nanos: p.ts_nanos,
-                cap_len: p.cap_len,
-                orig_len: p.orig_len,
-                linktype: p.linktype,
-                interface_id: p.interface_id,
-            };
+            let meta = meta_of(&p, number);
             let data = p.data;
             dissector.dissect(meta, data, &mut pkt);
             if let Some(f) = &display {
@@ -346,6 +339,7 @@ fn compile_filter(expr: Option<&str>) -> Result<Option<wirelab_filter::Filter>> 
 fn first_pass(file: &Path, filter: &wirelab_filter::Filter) -> Result<Vec<u64>> {
     let mut reader = wirelab_pcap::Reader::open(file)
         .with_context(|| format!("cannot read {}", file.display()))?;
+    reader.deliver_custom_blocks(true);
     let mut dissector = Dissector::new();
     dissector.set_labels(false);
     let mut pkt = Packet::new();
@@ -356,15 +350,7 @@ fn first_pass(file: &Path, filter: &wirelab_filter::Filter) -> Result<Vec<u64>> 
         .map_err(|e| anyhow!("{}: {e}", file.display()))?
     {
         number += 1;
-        let meta = FrameMeta {
-            number,
-            ts_secs: p.ts_secs,
-            ts_nanos: p.ts_nanos,
-            cap_len: p.cap_len,
-            orig_len: p.orig_len,
-            linktype: p.linktype,
-            interface_id: p.interface_id,
-        };
+        let meta = meta_of(&p, number);
         dissector.dissect(meta, p.data, &mut pkt);
         if filter.matches(&pkt, p.data) {
             keep.push(number);
@@ -392,5 +378,23 @@ pub fn check_filter(args: FilterArgs) -> Result<()> {
             Ok(())
         }
         Err(e) => Err(Usage(e.render(&args.expr)).into()),
+    }
+}
+
+/// What the dissector needs to know of a record.
+fn meta_of(p: &wirelab_pcap::Packet<'_>, number: u64) -> FrameMeta {
+    FrameMeta {
+        number,
+        ts_secs: p.ts_secs,
+        ts_nanos: p.ts_nanos,
+        cap_len: p.cap_len,
+        orig_len: p.orig_len,
+        linktype: p.linktype,
+        interface_id: p.interface_id,
+        no_ts: !p.has_ts,
+        custom: match p.kind {
+            wirelab_pcap::RecordKind::Custom { pen, copy_allowed } => Some((pen, copy_allowed)),
+            _ => None,
+        },
     }
 }

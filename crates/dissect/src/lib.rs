@@ -111,8 +111,15 @@ impl Dissector {
         pkt.labels = !self.no_labels;
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);
-        let first = *self.first_ts.get_or_insert(ts);
-        let prev = self.prev_ts.replace(ts).unwrap_or(ts);
+        // A record without a timestamp counts as time 0, as in Wireshark.
+        let first = *self
+            .first_ts
+            .get_or_insert(if meta.no_ts { (0, 0) } else { ts });
+        let prev = if meta.no_ts {
+            self.prev_ts.unwrap_or(ts)
+        } else {
+            self.prev_ts.replace(ts).unwrap_or(ts)
+        };
         let times = proto::frame::Times {
             relative: proto::frame::sub_time(ts, first),
             delta: proto::frame::sub_time(ts, prev),
@@ -121,7 +128,14 @@ impl Dissector {
         let protos = proto::frame::dissect(pkt, &tvb, times);
         let mut cx = Cx::new(pkt, &mut self.state);
         let depth = cx.pkt.depth();
-        if let Err(e) = proto::dissect_link(&mut cx, meta.linktype, tvb) {
+        let r = match meta.custom {
+            Some((pen, copy)) => {
+                proto::frame::custom_block(&mut cx, pen, copy);
+                Ok(())
+            }
+            None => proto::dissect_link(&mut cx, meta.linktype, tvb),
+        };
+        if let Err(e) = r {
             cx.pkt.close_to(depth);
             report_bound(&mut cx, e);
         }

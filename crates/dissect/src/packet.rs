@@ -306,6 +306,11 @@ pub struct FrameMeta {
     pub linktype: u32,
     /// Interface the frame arrived on (pcapng).
     pub interface_id: u32,
+    /// The record has no timestamp (pcapng Simple Packet and Custom Blocks).
+    pub no_ts: bool,
+    /// A pcapng Custom Block: its Private Enterprise Number and whether it
+    /// may be copied.
+    pub custom: Option<(u32, bool)>,
 }
 
 /// A dissected packet.

@@ -18,7 +18,7 @@ fn meta(number: u64, len: usize) -> FrameMeta {
         cap_len: len as u32,
         orig_len: len as u32,
         linktype: 1,
-        interface_id: 0,
+        ..Default::default()
     }
 }
 

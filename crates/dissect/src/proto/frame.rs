@@ -116,6 +116,9 @@ pub fn dissect(pkt: &mut Packet, tvb: &Tvb<'_>, times: Times) -> u32 {
         0,
         Value::Int(encap_of(m.linktype) as i64),
     );
+    if m.no_ts {
+        return frame_tail(pkt, tvb);
+    }
     pkt.add(
         &TIME,
         tvb,
@@ -152,6 +155,13 @@ pub fn dissect(pkt: &mut Packet, tvb: &Tvb<'_>, times: Times) -> u32 {
             nanos: times.relative.1,
         },
     );
+    frame_tail(pkt, tvb)
+}
+
+/// The items after the times: number, lengths, flags, protocols (whose
+/// value is filled in at the end); returns the `frame.protocols` node.
+fn frame_tail(pkt: &mut Packet, tvb: &Tvb<'_>) -> u32 {
+    let m = pkt.meta;
     pkt.add(&NUMBER, tvb, 0, 0, Value::UInt(m.number));
     pkt.add(&LEN, tvb, 0, 0, Value::UInt(m.orig_len as u64));
     pkt.add(&CAP_LEN, tvb, 0, 0, Value::UInt(m.cap_len as u64));
@@ -176,4 +186,40 @@ pub fn encap_of(linktype: u32) -> i32 {
         108 => 15,
         _ => -1,
     }
+}
+
+/// `pcapng`: a pcapng block shown as a frame (Custom Blocks).
+pub static PCAPNG: FieldDef = FieldDef::proto("pcapng", "PCAPNG");
+/// `pcapng.cb.pen`.
+pub static CB_PEN: FieldDef = FieldDef::new(
+    "pcapng.cb.pen",
+    "Private Enterprise Number (PEN)",
+    FieldType::U32,
+);
+
+/// Fields for pcapng blocks.
+pub static PCAPNG_FIELDS: &[FieldRef] = &[&PCAPNG, &CB_PEN];
+
+/// A pcapng Custom Block, listed as tshark lists it.
+pub fn custom_block(cx: &mut crate::Cx<'_>, pen: u32, copy: bool) {
+    let name = match pen {
+        32473 => "Example Enterprise Number for Documentation Use",
+        36724 => "Kaplan Research and Application Prototyping",
+        _ => "Unknown",
+    };
+    cx.pkt.layer("pcapng");
+    cx.pkt.cols.set_protocol("PCAPNG");
+    cx.pkt.cols.set_info(format_args!(
+        "Custom Block: PEN = {name} ({pen}), {}",
+        if copy {
+            "will be copied"
+        } else {
+            "will not be copied"
+        }
+    ));
+    let n = cx.pkt.add_at(&PCAPNG, 0, 0, 0, Value::None);
+    cx.pkt.set_label(n, format_args!("PCAPNG Custom Block"));
+    cx.pkt.reopen(n);
+    cx.pkt.add_at(&CB_PEN, 0, 0, 0, Value::UInt(pen as u64));
+    cx.pkt.close();
 }

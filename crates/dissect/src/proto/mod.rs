@@ -32,6 +32,7 @@ use crate::Cx;
 /// Every module's field list; the registry is built from it.
 pub static ALL_FIELDS: &[&[FieldRef]] = &[
     frame::FIELDS,
+    frame::PCAPNG_FIELDS,
     ws::FIELDS,
     data::FIELDS,
     eth::FIELDS,
