@@ -8,3 +8,5 @@
 //! logic of each service is kept in plain functions that the tests drive
 //! directly.
 #![warn(missing_docs)]
+
+pub mod dhcp;

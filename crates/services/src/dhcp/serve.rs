@@ -1,0 +1,310 @@
+//! The server's I/O edge: one UDP socket bound to the interface, the lease
+//! log, the clock. One thread runs the loop: wait for datagrams, handle all
+//! that are queued (up to a batch), send the replies that need nothing
+//! durable, append every lease record of the turn and `fdatasync` once,
+//! then send the ACKs.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::config::Config;
+use super::server::{Arrival, Destination, Ignored, Output, Reply, Server};
+use super::store::{self, LeaseLog};
+use super::{DhcpArgs, Error};
+
+const BATCH: usize = 512;
+
+/// At most `per_sec` log lines a second for dropped datagrams; the rest are
+/// counted and summarised.
+struct RateLimit {
+    start: Instant,
+    lines: u32,
+    suppressed: u64,
+}
+
+impl RateLimit {
+    fn allow(&mut self) -> bool {
+        if self.start.elapsed() >= Duration::from_secs(1) {
+            if self.suppressed > 0 {
+                tracing::warn!("{} more dropped datagrams not logged", self.suppressed);
+            }
+            self.start = Instant::now();
+            self.lines = 0;
+            self.suppressed = 0;
+        }
+        self.lines += 1;
+        if self.lines > 5 {
+            self.suppressed += 1;
+            return false;
+        }
+        true
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub(super) async fn run(args: DhcpArgs) -> anyhow::Result<()> {
+    let iface = args.interface.clone().unwrap_or_default();
+    if !std::path::Path::new("/sys/class/net").join(&iface).exists() {
+        return Err(Error::Net(format!("interface `{iface}` does not exist")).into());
+    }
+    let cfg = match &args.config {
+        Some(p) => Config::load(p)?,
+        None => Config::scenario(),
+    };
+    let (log, replay) = LeaseLog::open(&args.leases)?;
+    if replay.torn_bytes > 0 {
+        tracing::warn!(
+            "{}: dropped a torn or corrupt tail of {} bytes at offset {}",
+            args.leases.display(),
+            replay.torn_bytes,
+            replay.valid_len
+        );
+    }
+    let sock = open_socket(&iface, args.listen)?;
+    let server = Server::new(cfg, replay.records);
+    tracing::info!(
+        "serving {}/{} on {iface} ({}), server id {}, {} leases from {}",
+        server.config().network,
+        server.config().prefix,
+        args.listen,
+        server.config().server_id,
+        server.durable_leases().count(),
+        args.leases.display()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let worker = std::thread::Builder::new()
+        .name("dhcp-server".into())
+        .spawn(move || serve_loop(sock, iface, server, log, &stop2))
+        .map_err(|e| Error::Net(format!("spawn server thread: {e}")))?;
+    let worker = tokio::task::spawn_blocking(move || worker.join());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::pin!(worker);
+    let joined = tokio::select! {
+        _ = tokio::signal::ctrl_c() => None,
+        _ = term.recv() => None,
+        r = &mut worker => Some(r),
+    };
+    stop.store(true, Ordering::Relaxed);
+    let r = match joined {
+        Some(r) => r,
+        None => worker.await,
+    };
+    match r {
+        Ok(Ok(r)) => r.map_err(Into::into),
+        _ => Err(anyhow::anyhow!("DHCP server thread panicked")),
+    }
+}
+
+fn open_socket(iface: &str, listen: SocketAddrV4) -> Result<UdpSocket, Error> {
+    let e =
+        |what: &str, err: std::io::Error| Error::Net(format!("{what} ({iface}, {listen}): {err}"));
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
+        .map_err(|x| e("create UDP socket", x))?;
+    s.set_reuse_address(true)
+        .map_err(|x| e("SO_REUSEADDR", x))?;
+    s.bind_device(Some(iface.as_bytes()))
+        .map_err(|x| e("bind to interface", x))?;
+    s.set_broadcast(true).map_err(|x| e("SO_BROADCAST", x))?;
+    // room for the datagrams that arrive during one fdatasync
+    let _ = s.set_recv_buffer_size(8 << 20);
+    let _ = s.set_send_buffer_size(4 << 20);
+    s.bind(&SocketAddr::V4(listen).into())
+        .map_err(|x| e("bind", x))?;
+    s.set_nonblocking(true).map_err(|x| e("non-blocking", x))?;
+    Ok(s.into())
+}
+
+/// Write an ARP entry (yiaddr → chaddr) so that a unicast reply reaches a
+/// client that has no address yet (RFC 2131 §4.1), as dnsmasq and ISC dhcpd do.
+fn set_arp(fd: i32, iface: &str, ip: Ipv4Addr, mac: &[u8]) -> std::io::Result<()> {
+    if mac.len() != 6 || iface.len() >= 16 {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    }
+    // SAFETY: arpreq is plain data; zeroed is a valid value.
+    let mut req: libc::arpreq = unsafe { std::mem::zeroed() };
+    let sin = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: sockaddr_in and sockaddr have the same size on Linux; we copy
+    // the bytes of one into the other.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            &sin as *const libc::sockaddr_in as *const u8,
+            &mut req.arp_pa as *mut libc::sockaddr as *mut u8,
+            std::mem::size_of::<libc::sockaddr_in>(),
+        );
+    }
+    req.arp_ha.sa_family = libc::ARPHRD_ETHER;
+    for (d, s) in req.arp_ha.sa_data.iter_mut().zip(mac) {
+        *d = *s as libc::c_char;
+    }
+    req.arp_flags = libc::ATF_COM;
+    for (d, s) in req.arp_dev.iter_mut().zip(iface.as_bytes()) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: fd is an open socket; req is a valid arpreq that outlives the call.
+    let r = unsafe { libc::ioctl(fd, libc::SIOCSARP as _, &req as *const libc::arpreq) };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn send(sock: &UdpSocket, iface: &str, arp: bool, r: &Reply, limit: &mut RateLimit) {
+    let bcast = SocketAddrV4::new(Ipv4Addr::BROADCAST, 68);
+    let dst = match &r.to {
+        Destination::Relay(a) | Destination::Unicast(a) => *a,
+        Destination::Broadcast => bcast,
+        Destination::Hardware { ip, htype, chaddr } => {
+            if arp && *htype == 1 && set_arp(sock.as_raw_fd(), iface, *ip, chaddr).is_ok() {
+                SocketAddrV4::new(*ip, 68)
+            } else {
+                bcast
+            }
+        }
+    };
+    if let Err(e) = sock.send_to(&r.bytes, dst) {
+        if limit.allow() {
+            tracing::warn!("send {:?} to {dst}: {e}", r.kind);
+        }
+    }
+}
+
+fn wait_readable(sock: &UdpSocket, ms: i32) {
+    let mut p = libc::pollfd {
+        fd: sock.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    unsafe {
+        libc::poll(&mut p, 1, ms);
+    }
+}
+
+fn serve_loop(
+    sock: UdpSocket,
+    iface: String,
+    mut server: Server,
+    mut log: LeaseLog,
+    stop: &AtomicBool,
+) -> Result<(), Error> {
+    let arp = server.config().unicast_via_arp;
+    let mut buf = vec![0u8; 2048];
+    let mut out = Output::default();
+    let mut framed = Vec::with_capacity(64 * 1024);
+    let mut limit = RateLimit {
+        start: Instant::now(),
+        lines: 0,
+        suppressed: 0,
+    };
+    let mut last_compact = Instant::now();
+    let mut last_stats = server.counters.clone();
+    let mut last_stats_at = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        wait_readable(&sock, 200);
+        let now = unix_now();
+        let mut n = 0;
+        while n < BATCH {
+            match sock.recv_from(&mut buf) {
+                Ok((len, SocketAddr::V4(src))) => {
+                    n += 1;
+                    let data = buf.get(..len).unwrap_or(&[]);
+                    if let Err(e) = server.handle(now, data, Arrival { src }, &mut out) {
+                        let level_warn =
+                            matches!(e, Ignored::Malformed(_) | Ignored::PoolExhausted);
+                        if level_warn {
+                            if limit.allow() {
+                                tracing::warn!("dropped {len}-byte datagram from {src}: {e}");
+                            }
+                        } else {
+                            tracing::debug!("no reply to {src}: {e}");
+                        }
+                    }
+                }
+                Ok(_) => n += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    if limit.allow() {
+                        tracing::warn!("receive on {iface}: {e}");
+                    }
+                    break;
+                }
+            }
+        }
+        for r in out.replies.iter().filter(|r| !r.durable) {
+            send(&sock, &iface, arp, r, &mut limit);
+        }
+        if !out.records.is_empty() {
+            framed.clear();
+            for l in &out.records {
+                store::frame(l, &mut framed);
+            }
+            // No ACK leaves unless its lease is on disk: a failed write stops
+            // the server rather than hand out addresses it could forget.
+            log.commit(&framed, out.records.len())?;
+        }
+        for r in out.replies.iter().filter(|r| r.durable) {
+            send(&sock, &iface, arp, r, &mut limit);
+        }
+        out.replies.clear();
+        out.records.clear();
+        // compact when idle and the log holds mostly superseded records
+        if n == 0 && log.records > 4096 && last_compact.elapsed() >= Duration::from_secs(10) {
+            last_compact = Instant::now();
+            let live = server.durable_leases().count();
+            if log.records > 2 * live + 4096 {
+                log.compact(server.durable_leases())?;
+                tracing::info!("compacted lease log to {live} records");
+            }
+        }
+        if last_stats_at.elapsed() >= Duration::from_secs(10) {
+            let c = &server.counters;
+            if c.malformed > last_stats.malformed {
+                tracing::warn!(
+                    "dropped {} malformed datagrams in the last 10 s ({} in all)",
+                    c.malformed - last_stats.malformed,
+                    c.malformed
+                );
+            }
+            last_stats = c.clone();
+            last_stats_at = Instant::now();
+        }
+    }
+    let live: Vec<_> = server.durable_leases().cloned().collect();
+    log.compact(live.iter())?;
+    let c = &server.counters;
+    eprintln!(
+        "wirelab dhcp: received {}, offers {}, acks {}, naks {}, declines {}, releases {}, \
+         informs {}, malformed {}, not answered {}, pool exhausted {}",
+        c.received,
+        c.offers,
+        c.acks,
+        c.naks,
+        c.declines,
+        c.releases,
+        c.informs,
+        c.malformed,
+        c.not_answered,
+        c.exhausted
+    );
+    Ok(())
+}
