@@ -1,19 +1,20 @@
 //! The server's I/O edge: one UDP socket bound to the interface, the lease
-//! log, the clock. One thread runs the loop: wait for datagrams, handle all
-//! that are queued (up to a batch), send the replies that need nothing
-//! durable, append every lease record of the turn and `fdatasync` once,
-//! then send the ACKs.
+//! log, the clock. One thread receives: it handles every queued datagram
+//! (up to a batch), sends the replies that need nothing durable, and hands
+//! the turn's lease records with their ACKs to the log thread, which
+//! appends all records queued since its last sync with one write and one
+//! `fdatasync` and only then sends those ACKs (group commit).
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::config::Config;
-use super::server::{Arrival, Destination, Ignored, Output, Reply, Server};
+use super::server::{Arrival, Destination, Ignored, Lease, Output, Reply, Server};
 use super::store::{self, LeaseLog};
 use super::{DhcpArgs, Error};
 
@@ -117,13 +118,29 @@ fn open_socket(iface: &str, listen: SocketAddrV4) -> Result<UdpSocket, Error> {
     s.bind_device(Some(iface.as_bytes()))
         .map_err(|x| e("bind to interface", x))?;
     s.set_broadcast(true).map_err(|x| e("SO_BROADCAST", x))?;
-    // room for the datagrams that arrive during one fdatasync
+    // room for bursts: SO_RCVBUFFORCE passes net.core.rmem_max as root;
+    // otherwise the plain request (capped by the sysctl) stands
     let _ = s.set_recv_buffer_size(8 << 20);
     let _ = s.set_send_buffer_size(4 << 20);
+    force_buffer(&s, libc::SO_RCVBUFFORCE, 8 << 20);
+    force_buffer(&s, libc::SO_SNDBUFFORCE, 4 << 20);
     s.bind(&SocketAddr::V4(listen).into())
         .map_err(|x| e("bind", x))?;
     s.set_nonblocking(true).map_err(|x| e("non-blocking", x))?;
     Ok(s.into())
+}
+
+fn force_buffer(s: &Socket, opt: i32, size: i32) {
+    // SAFETY: setsockopt with a pointer to an int of the right length.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            opt,
+            &size as *const i32 as *const libc::c_void,
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        );
+    }
 }
 
 /// Write an ARP entry (yiaddr → chaddr) so that a unicast reply reaches a
@@ -199,17 +216,97 @@ fn wait_readable(sock: &UdpSocket, ms: i32) {
     }
 }
 
+/// Work for the log writer thread, in order.
+enum Job {
+    /// Framed records to append, and the replies that may leave once they
+    /// are durable.
+    Commit {
+        framed: Vec<u8>,
+        count: usize,
+        acks: Vec<Reply>,
+    },
+    /// Rewrite the log with exactly these leases.
+    Compact(Vec<Lease>),
+}
+
+/// The log writer: takes every job queued since its last sync, appends all
+/// their records with one write and one `fdatasync` (group commit), then
+/// sends their ACKs. The receive loop never waits for the disk.
+fn writer_loop(
+    rx: mpsc::Receiver<Job>,
+    mut log: LeaseLog,
+    sock: UdpSocket,
+    iface: String,
+    arp: bool,
+) -> Result<(), Error> {
+    let mut limit = RateLimit {
+        start: Instant::now(),
+        lines: 0,
+        suppressed: 0,
+    };
+    let mut framed = Vec::with_capacity(256 * 1024);
+    let mut acks = Vec::new();
+    let mut count = 0;
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Commit {
+                    framed: f,
+                    count: n,
+                    acks: a,
+                } => {
+                    framed.extend_from_slice(&f);
+                    count += n;
+                    acks.extend(a);
+                    next = rx.try_recv().ok();
+                }
+                Job::Compact(leases) => {
+                    // earlier commits first, so the snapshot supersedes them
+                    log.commit(&framed, count)?;
+                    for r in acks.drain(..) {
+                        send(&sock, &iface, arp, &r, &mut limit);
+                    }
+                    framed.clear();
+                    count = 0;
+                    log.compact(leases.iter())?;
+                    tracing::info!("compacted lease log to {} records", leases.len());
+                    next = rx.try_recv().ok();
+                }
+            }
+        }
+        // No ACK leaves unless its lease is on disk: a failed write stops
+        // the server rather than hand out addresses it could forget.
+        log.commit(&framed, count)?;
+        for r in acks.drain(..) {
+            send(&sock, &iface, arp, &r, &mut limit);
+        }
+        framed.clear();
+        count = 0;
+    }
+    Ok(())
+}
+
 fn serve_loop(
     sock: UdpSocket,
     iface: String,
     mut server: Server,
-    mut log: LeaseLog,
+    log: LeaseLog,
     stop: &AtomicBool,
 ) -> Result<(), Error> {
     let arp = server.config().unicast_via_arp;
+    let wsock = sock
+        .try_clone()
+        .map_err(|e| Error::Net(format!("clone socket: {e}")))?;
+    let (tx, rx) = mpsc::channel();
+    let witer = iface.clone();
+    let mut log_records = log.records;
+    let writer = std::thread::Builder::new()
+        .name("dhcp-lease-log".into())
+        .spawn(move || writer_loop(rx, log, wsock, witer, arp))
+        .map_err(|e| Error::Net(format!("spawn lease log thread: {e}")))?;
     let mut buf = vec![0u8; 2048];
     let mut out = Output::default();
-    let mut framed = Vec::with_capacity(64 * 1024);
     let mut limit = RateLimit {
         start: Instant::now(),
         lines: 0,
@@ -218,7 +315,7 @@ fn serve_loop(
     let mut last_compact = Instant::now();
     let mut last_stats = server.counters.clone();
     let mut last_stats_at = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
+    while !stop.load(Ordering::Relaxed) && !writer.is_finished() {
         wait_readable(&sock, 200);
         let now = unix_now();
         let mut n = 0;
@@ -250,30 +347,34 @@ fn serve_loop(
                 }
             }
         }
-        for r in out.replies.iter().filter(|r| !r.durable) {
+        let (now_out, durable): (Vec<Reply>, Vec<Reply>) =
+            out.replies.drain(..).partition(|r| !r.durable);
+        for r in &now_out {
             send(&sock, &iface, arp, r, &mut limit);
         }
-        if !out.records.is_empty() {
-            framed.clear();
+        if !out.records.is_empty() || !durable.is_empty() {
+            let mut framed = Vec::with_capacity(out.records.len() * 48);
             for l in &out.records {
                 store::frame(l, &mut framed);
             }
-            // No ACK leaves unless its lease is on disk: a failed write stops
-            // the server rather than hand out addresses it could forget.
-            log.commit(&framed, out.records.len())?;
+            log_records += out.records.len();
+            let job = Job::Commit {
+                framed,
+                count: out.records.len(),
+                acks: durable,
+            };
+            if tx.send(job).is_err() {
+                break;
+            }
         }
-        for r in out.replies.iter().filter(|r| r.durable) {
-            send(&sock, &iface, arp, r, &mut limit);
-        }
-        out.replies.clear();
         out.records.clear();
         // compact when idle and the log holds mostly superseded records
-        if n == 0 && log.records > 4096 && last_compact.elapsed() >= Duration::from_secs(10) {
+        if n == 0 && log_records > 4096 && last_compact.elapsed() >= Duration::from_secs(10) {
             last_compact = Instant::now();
             let live = server.durable_leases().count();
-            if log.records > 2 * live + 4096 {
-                log.compact(server.durable_leases())?;
-                tracing::info!("compacted lease log to {live} records");
+            if log_records > 2 * live + 4096 {
+                let _ = tx.send(Job::Compact(server.durable_leases().cloned().collect()));
+                log_records = live;
             }
         }
         if last_stats_at.elapsed() >= Duration::from_secs(10) {
@@ -289,8 +390,11 @@ fn serve_loop(
             last_stats_at = Instant::now();
         }
     }
-    let live: Vec<_> = server.durable_leases().cloned().collect();
-    log.compact(live.iter())?;
+    let _ = tx.send(Job::Compact(server.durable_leases().cloned().collect()));
+    drop(tx);
+    let written = writer
+        .join()
+        .map_err(|_| Error::Store("lease log thread panicked".into()))?;
     let c = &server.counters;
     eprintln!(
         "wirelab dhcp: received {}, offers {}, acks {}, naks {}, declines {}, releases {}, \
@@ -306,5 +410,5 @@ fn serve_loop(
         c.not_answered,
         c.exhausted
     );
-    Ok(())
+    written
 }
