@@ -319,6 +319,7 @@ fn serve_loop(
         wait_readable(&sock, 200);
         let now = unix_now();
         let mut n = 0;
+        let mut durable = Vec::new();
         while n < BATCH {
             match sock.recv_from(&mut buf) {
                 Ok((len, SocketAddr::V4(src))) => {
@@ -335,6 +336,16 @@ fn serve_loop(
                             tracing::debug!("no reply to {src}: {e}");
                         }
                     }
+                    // OFFERs and NAKs leave at once, one by one, so that a
+                    // backlog does not turn into a burst at the client;
+                    // ACKs wait for their records to be durable
+                    for r in out.replies.drain(..) {
+                        if r.durable {
+                            durable.push(r);
+                        } else {
+                            send(&sock, &iface, arp, &r, &mut limit);
+                        }
+                    }
                 }
                 Ok(_) => n += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
@@ -347,12 +358,8 @@ fn serve_loop(
                 }
             }
         }
-        let (now_out, durable): (Vec<Reply>, Vec<Reply>) =
-            out.replies.drain(..).partition(|r| !r.durable);
-        for r in &now_out {
-            send(&sock, &iface, arp, r, &mut limit);
-        }
         if !out.records.is_empty() || !durable.is_empty() {
+            let durable = std::mem::take(&mut durable);
             let mut framed = Vec::with_capacity(out.records.len() * 48);
             for l in &out.records {
                 store::frame(l, &mut framed);
