@@ -861,3 +861,46 @@ fn malformed_datagrams() -> Vec<Vec<u8>> {
     v.push(b);
     v
 }
+
+#[test]
+fn usage_and_runtime_errors_exit_2_and_1_naming_what_failed() {
+    let out = Command::new(BIN).arg("dhcp").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--interface"));
+    let out = Command::new(BIN)
+        .args(["dhcp", "--interface", "nosuchif0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interface `nosuchif0` does not exist"));
+    let dir = std::env::temp_dir().join(format!("wirelab-dhcp-cli-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    fs::write(&bad, "pools = [\"192.0.2.1-192.0.2.9\"]\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["dhcp", "--interface", "lo", "--leases"])
+        .arg(dir.join("leases"))
+        .arg("--config")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("outside subnet"),
+        "{err}"
+    );
+    // a lease file that is not one
+    let junk = dir.join("junk");
+    fs::write(&junk, "this is not a lease file").unwrap();
+    let out = Command::new(BIN)
+        .args(["dhcp", "leases", "--leases"])
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad magic"));
+    let out = Command::new(BIN).args(["dhcp-client"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    fs::remove_dir_all(&dir).unwrap();
+}

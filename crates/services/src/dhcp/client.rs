@@ -200,6 +200,20 @@ async fn ip_cmd(args: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+/// RFC 2131 §4.1: the `attempt`-th timeout (from 0) is `base · 2^attempt`,
+/// at most `max`, randomised by `base / 4` either way (±1 s for the
+/// standard 4 s).
+pub fn backoff(base: f64, max: f64, attempt: u32, rng: &mut impl Rng) -> Duration {
+    let nominal = (base * 2f64.powi(attempt.min(16) as i32)).min(max);
+    let jitter = base / 4.0;
+    let d = if jitter > 0.0 {
+        nominal + rng.gen_range(-jitter..=jitter)
+    } else {
+        nominal
+    };
+    Duration::from_secs_f64(d.max(0.05))
+}
+
 enum Phase {
     Renewing,
     Rebinding,
@@ -207,11 +221,12 @@ enum Phase {
 
 impl Client {
     fn backoff(&mut self, attempt: u32) -> Duration {
-        let a = &self.args;
-        let base = (a.retransmit_base * 2f64.powi(attempt.min(16) as i32)).min(a.retransmit_max);
-        let jitter = a.retransmit_base / 4.0;
-        let d = base + self.rng.gen_range(-jitter..=jitter);
-        Duration::from_secs_f64(d.max(0.05))
+        backoff(
+            self.args.retransmit_base,
+            self.args.retransmit_max,
+            attempt,
+            &mut self.rng,
+        )
     }
 
     fn message(&self, ty: MessageType, xid: u32) -> v4::Message {
@@ -537,5 +552,59 @@ pub(super) async fn run(args: ClientArgs) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_64_with_one_second_jitter() {
+        let mut rng = rand::thread_rng();
+        for (attempt, nominal) in [
+            (0, 4.0),
+            (1, 8.0),
+            (2, 16.0),
+            (3, 32.0),
+            (4, 64.0),
+            (9, 64.0),
+        ] {
+            for _ in 0..50 {
+                let d = backoff(4.0, 64.0, attempt, &mut rng).as_secs_f64();
+                assert!(
+                    (nominal - 1.0..=nominal + 1.0).contains(&d),
+                    "try {attempt}: {d}"
+                );
+            }
+        }
+    }
+
+    /// An ACK as RFC 2131 §3.1 step 5 describes; T1/T2 default to 1/2 and
+    /// 7/8 of the lease when absent (§4.4.5).
+    #[test]
+    fn lease_from_ack() {
+        let mut m = v4::Message::default();
+        m.set_opcode(v4::Opcode::BootReply)
+            .set_yiaddr(Ipv4Addr::new(10, 20, 30, 51));
+        let o = m.opts_mut();
+        o.insert(DhcpOption::MessageType(MessageType::Ack));
+        o.insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(10, 20, 30, 40)));
+        o.insert(DhcpOption::AddressLeaseTime(3600));
+        o.insert(DhcpOption::SubnetMask(Ipv4Addr::new(255, 255, 255, 0)));
+        o.insert(DhcpOption::Router(vec![Ipv4Addr::new(10, 20, 30, 1)]));
+        o.insert(DhcpOption::DomainNameServer(vec![Ipv4Addr::new(
+            10, 20, 30, 40,
+        )]));
+        let l = Lease::from_ack(&m, Instant::now()).unwrap();
+        assert_eq!(l.times, (3600, 1800, 3150));
+        assert_eq!(l.prefix, 24);
+        assert_eq!(
+            l.describe(),
+            "address=10.20.30.51/24 server=10.20.30.40 lease=3600 t1=1800 t2=3150 \
+             router=10.20.30.1 dns=10.20.30.40 domain=-"
+        );
+        m.opts_mut().remove(OptionCode::AddressLeaseTime);
+        assert!(Lease::from_ack(&m, Instant::now()).is_none());
     }
 }

@@ -180,6 +180,7 @@ pub struct Config {
     /// Options sent with OFFER/ACK (code, value), in code order, without
     /// 51/54/58/59 which depend on the exchange.
     pub options: Vec<(u8, Vec<u8>)>,
+    reserved: BTreeSet<u32>,
 }
 
 fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
@@ -359,7 +360,13 @@ impl Config {
             opts.push((o.code, v));
         }
         opts.sort_by_key(|(c, _)| *c);
+        let reserved = by_mac
+            .values()
+            .chain(by_client_id.values())
+            .map(|a| u32::from(*a))
+            .collect();
         Ok(Config {
+            reserved,
             server_id: f.server_id,
             network,
             prefix,
@@ -404,7 +411,7 @@ impl Config {
 
     /// Every dynamic address, ascending.
     pub fn pool_addresses(&self) -> BTreeSet<u32> {
-        let reserved = self.reserved();
+        let reserved = &self.reserved;
         let sid = u32::from(self.server_id);
         let mut set = BTreeSet::new();
         for p in &self.pools {

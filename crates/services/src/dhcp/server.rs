@@ -1072,6 +1072,56 @@ mod tests {
         assert_ne!(dora(&mut s2, MAC2, T0 + 5), ip);
     }
 
+    /// RFC 2131 §4.3.2: a REQUEST in SELECTING for an address other than
+    /// the one offered is NAKed; through a relay the NAK goes to giaddr with
+    /// the broadcast bit set.
+    #[test]
+    fn selecting_wrong_address_nak_via_relay() {
+        let mut s = Server::new(Config::scenario(), vec![]);
+        let ip = dora(&mut s, MAC, T0);
+        let mut req = msg(MessageType::Request, MAC2);
+        req.set_giaddr(Ipv4Addr::new(10, 20, 30, 2));
+        req.opts_mut().insert(DhcpOption::ServerIdentifier(SID));
+        req.opts_mut().insert(DhcpOption::RequestedIpAddress(ip));
+        let (out, _) = run(&mut s, T0, &req);
+        let r = &out.replies[0];
+        assert_eq!(
+            r.to,
+            Destination::Relay(SocketAddrV4::new(Ipv4Addr::new(10, 20, 30, 2), 67))
+        );
+        let nak = parse(r);
+        assert_eq!(nak.opts().msg_type(), Some(MessageType::Nak));
+        assert!(nak.flags().broadcast());
+        assert_eq!(nak.yiaddr(), Ipv4Addr::UNSPECIFIED);
+        assert!(nak.opts().get(OptionCode::AddressLeaseTime).is_none());
+        assert!(out.records.is_empty());
+    }
+
+    /// Standard options always; an option by code only when the client asks
+    /// for it (or sends no parameter request list).
+    #[test]
+    fn custom_options_follow_the_request_list() {
+        let cfg = Config::parse(
+            "mtu = 1400\n[[options]]\ncode = 66\ntext = \"tftp.lab\"\n[[options]]\ncode = 252\ntext = \"http://wpad/\"\n",
+        )
+        .unwrap();
+        let mut s = Server::new(cfg, vec![]);
+        let mut d = msg(MessageType::Discover, MAC);
+        d.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
+            OptionCode::SubnetMask,
+            OptionCode::from(66u8),
+        ]));
+        let (out, _) = run(&mut s, T0, &d);
+        let raw = &out.replies[0].bytes;
+        let has = |code: u8, val: &[u8]| {
+            raw.windows(val.len() + 2)
+                .any(|w| w[0] == code && w[1] as usize == val.len() && &w[2..] == val)
+        };
+        assert!(has(66, b"tftp.lab"));
+        assert!(!has(252, b"http://wpad/"));
+        assert!(has(26, &1400u16.to_be_bytes()));
+    }
+
     #[test]
     fn malformed_counted_never_answered() {
         let mut s = Server::new(Config::scenario(), vec![]);
