@@ -654,6 +654,10 @@ fn kill_9_under_perfdhcp_load_keeps_every_acked_lease() {
             .unwrap_or(0)
     };
     wait_for(20, "some ACKs under load", || acks_so_far() >= 20);
+    let killed_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     signal(&net.children[srv], libc::SIGKILL);
     let _ = net.children[srv].wait();
     // `ip netns exec` forwarded nothing: make sure the server itself died
@@ -685,6 +689,7 @@ fn kill_9_under_perfdhcp_load_keeps_every_acked_lease() {
     ]));
     let mut owner: HashMap<Ipv4Addr, String> = HashMap::new();
     let mut n = 0;
+    let mut after = 0;
     for l in String::from_utf8_lossy(&out.stdout).lines() {
         let f: Vec<&str> = l.split('\t').collect();
         // chaddr first; option 61 may repeat the address
@@ -693,11 +698,21 @@ fn kill_9_under_perfdhcp_load_keeps_every_acked_lease() {
             continue;
         };
         n += 1;
+        if f.first()
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(|t| t > killed_at)
+        {
+            after += 1;
+        }
         if let Some(prev) = owner.insert(ip, mac.to_string()) {
             assert_eq!(&prev, mac, "{ip} ACKed to two clients");
         }
     }
     assert!(n >= 20, "only {n} ACKs on the wire");
+    assert!(
+        after > 0 && after < n,
+        "{after} of {n} ACKs after the kill: not mid-load"
+    );
     net.stop(srv2, "server2.log");
     let leases: HashMap<Ipv4Addr, (String, String)> = net
         .leases()

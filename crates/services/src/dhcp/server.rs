@@ -1122,6 +1122,37 @@ mod tests {
         assert!(has(26, &1400u16.to_be_bytes()));
     }
 
+    /// Every truncation and single-byte change of a relayed REQUEST with
+    /// options is handled without a panic, by a server holding leases.
+    #[test]
+    fn never_panics_on_mutated_requests() {
+        let mut s = Server::new(Config::scenario(), vec![]);
+        dora(&mut s, MAC, T0);
+        let mut req = msg(MessageType::Request, MAC);
+        req.set_giaddr(Ipv4Addr::new(10, 20, 30, 2));
+        req.opts_mut().insert(DhcpOption::ServerIdentifier(SID));
+        req.opts_mut()
+            .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(
+                10, 20, 30, 50,
+            )));
+        req.opts_mut()
+            .insert(DhcpOption::ClientIdentifier(vec![1, 2, 0, 0, 0, 0, 1]));
+        req.opts_mut().insert(DhcpOption::Hostname("host".into()));
+        let b = encode(&req, Some(&[1, 2, 0xaa, 0xbb]));
+        let mut out = Output::default();
+        for n in 0..b.len() {
+            let _ = s.handle(T0, &b[..n], arrival(), &mut out);
+        }
+        for i in 0..b.len() {
+            for v in [0u8, 1, 2, 4, 16, 50, 52, 53, 54, 61, 82, 200, 255] {
+                let mut m = b.clone();
+                m[i] = v;
+                let _ = s.handle(T0, &m, arrival(), &mut out);
+            }
+        }
+        assert!(s.counters.malformed > 0 && s.counters.acks > 1);
+    }
+
     #[test]
     fn malformed_counted_never_answered() {
         let mut s = Server::new(Config::scenario(), vec![]);
