@@ -21,7 +21,8 @@ pub struct ClientArgs {
     /// Interface to configure.
     #[arg(long, short = 'i')]
     pub interface: String,
-    /// Print the lease but leave the interface alone.
+    /// Print the lease but leave the interface alone (renewals are unicast to
+    /// the leased address, so without it they are not received: use with --once).
     #[arg(long)]
     pub no_configure: bool,
     /// Exit once bound (after releasing, with --release).

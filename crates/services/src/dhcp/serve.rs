@@ -113,8 +113,8 @@ fn open_socket(iface: &str, listen: SocketAddrV4) -> Result<UdpSocket, Error> {
         |what: &str, err: std::io::Error| Error::Net(format!("{what} ({iface}, {listen}): {err}"));
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
         .map_err(|x| e("create UDP socket", x))?;
-    s.set_reuse_address(true)
-        .map_err(|x| e("SO_REUSEADDR", x))?;
+    // no SO_REUSEADDR: a second server on the same interface must fail to
+    // bind rather than silently share port 67
     s.bind_device(Some(iface.as_bytes()))
         .map_err(|x| e("bind to interface", x))?;
     s.set_broadcast(true).map_err(|x| e("SO_BROADCAST", x))?;

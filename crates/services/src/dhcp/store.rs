@@ -12,6 +12,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::net::Ipv4Addr;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use super::server::{Lease, LeaseState};
@@ -186,6 +187,9 @@ pub fn read(path: &Path) -> Result<Replay, Error> {
 pub struct LeaseLog {
     path: PathBuf,
     file: File,
+    /// `FILE.lock`, held with `flock` for the life of the log so that two
+    /// servers never append to one file.
+    _lock: File,
     /// Records in the file now.
     pub records: usize,
 }
@@ -210,6 +214,22 @@ impl LeaseLog {
     pub fn open(path: &Path) -> Result<(Self, Replay), Error> {
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| io(dir, "create directory", e))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| io(&lock_path, "open lock file", e))?;
+        // SAFETY: flock on a file descriptor we own.
+        let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            return Err(io(
+                &lock_path,
+                "locked by another server using this lease file",
+                std::io::Error::last_os_error(),
+            ));
         }
         let replay = read(path)?;
         let mut file = OpenOptions::new()
@@ -241,6 +261,7 @@ impl LeaseLog {
             LeaseLog {
                 path: path.to_owned(),
                 file,
+                _lock: lock,
                 records,
             },
             replay,
@@ -349,6 +370,9 @@ mod tests {
         let r = read(&path).unwrap();
         assert_eq!(r.records.len(), 3);
         assert_eq!(r.records[2].state, LeaseState::Released);
+        // a second opener is refused while the first holds the log
+        let second = LeaseLog::open(&path).unwrap_err().to_string();
+        assert!(second.contains("locked by another server"), "{second}");
         // compaction keeps exactly what it is given
         let keep = [lease(51, LeaseState::Bound)];
         log.compact(keep.iter()).unwrap();
