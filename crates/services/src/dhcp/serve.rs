@@ -72,7 +72,7 @@ pub(super) async fn run(args: DhcpArgs) -> anyhow::Result<()> {
             replay.valid_len
         );
     }
-    let sock = open_socket(&iface, args.listen)?;
+    let sock = open_socket(&iface, args.listen, cfg.recv_buffer)?;
     let server = Server::new(cfg, replay.records);
     tracing::info!(
         "serving {}/{} on {iface} ({}), server id {}, {} leases from {}",
@@ -108,7 +108,7 @@ pub(super) async fn run(args: DhcpArgs) -> anyhow::Result<()> {
     }
 }
 
-fn open_socket(iface: &str, listen: SocketAddrV4) -> Result<UdpSocket, Error> {
+fn open_socket(iface: &str, listen: SocketAddrV4, rcvbuf: u32) -> Result<UdpSocket, Error> {
     let e =
         |what: &str, err: std::io::Error| Error::Net(format!("{what} ({iface}, {listen}): {err}"));
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
@@ -118,11 +118,14 @@ fn open_socket(iface: &str, listen: SocketAddrV4) -> Result<UdpSocket, Error> {
     s.bind_device(Some(iface.as_bytes()))
         .map_err(|x| e("bind to interface", x))?;
     s.set_broadcast(true).map_err(|x| e("SO_BROADCAST", x))?;
-    // room for bursts: SO_RCVBUFFORCE passes net.core.rmem_max as root;
-    // otherwise the plain request (capped by the sysctl) stands
-    let _ = s.set_recv_buffer_size(8 << 20);
+    // SO_RCVBUFFORCE passes net.core.rmem_max as root; otherwise the plain
+    // request (capped by the sysctl) stands
+    if rcvbuf > 0 {
+        let size = rcvbuf.min(i32::MAX as u32) as i32;
+        let _ = s.set_recv_buffer_size(size as usize);
+        force_buffer(&s, libc::SO_RCVBUFFORCE, size);
+    }
     let _ = s.set_send_buffer_size(4 << 20);
-    force_buffer(&s, libc::SO_RCVBUFFORCE, 8 << 20);
     force_buffer(&s, libc::SO_SNDBUFFORCE, 4 << 20);
     s.bind(&SocketAddr::V4(listen).into())
         .map_err(|x| e("bind", x))?;
