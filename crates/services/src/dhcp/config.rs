@@ -1,5 +1,32 @@
 //! DHCP server configuration: TOML, every setting with a built-in default for
 //! the scenario (server 10.20.30.40 on 10.20.30.0/24, pool .50–.200).
+//!
+//! ```toml
+//! server_id = "10.20.30.40"
+//! subnet = "10.20.30.0/24"
+//! pools = ["10.20.30.50-10.20.30.200"]
+//! exclude = ["10.20.30.99", "10.20.30.120-10.20.30.129"]
+//! routers = ["10.20.30.1"]
+//! dns_servers = ["10.20.30.40"]
+//! domain_name = "lab"
+//! lease_time = 3600          # renewal_time / rebinding_time default to 1/2 and 7/8
+//! mtu = 1500
+//! ntp_servers = ["10.20.30.40"]
+//! decline_probation = 86400  # seconds a declined address stays out of use
+//! authoritative = true       # NAK requests for addresses known to be wrong
+//!
+//! [[reservations]]
+//! mac = "02:00:00:00:00:07"
+//! ip = "10.20.30.7"
+//!
+//! [[reservations]]
+//! client_id = "01:02:00:00:00:00:08"   # option 61, type byte first
+//! ip = "10.20.30.8"
+//!
+//! [[options]]                # any option by code: hex, text, ips, u8, u16 or u32
+//! code = 66
+//! text = "tftp.lab"
+//! ```
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
@@ -501,4 +528,38 @@ mod tests {
             .unwrap_err()
             .contains("managed"));
     }
+
+    /// The example in the module documentation is a valid file.
+    #[test]
+    fn documented_example_parses() {
+        let c = Config::parse(DOC_EXAMPLE).unwrap();
+        assert_eq!(c.pool_addresses().len(), 151 - 1 - 10);
+        assert_eq!(c.by_client_id.len(), 1);
+    }
+
+    const DOC_EXAMPLE: &str = r#"server_id = "10.20.30.40"
+subnet = "10.20.30.0/24"
+pools = ["10.20.30.50-10.20.30.200"]
+exclude = ["10.20.30.99", "10.20.30.120-10.20.30.129"]
+routers = ["10.20.30.1"]
+dns_servers = ["10.20.30.40"]
+domain_name = "lab"
+lease_time = 3600          # renewal_time / rebinding_time default to 1/2 and 7/8
+mtu = 1500
+ntp_servers = ["10.20.30.40"]
+decline_probation = 86400  # seconds a declined address stays out of use
+authoritative = true       # NAK requests for addresses known to be wrong
+
+[[reservations]]
+mac = "02:00:00:00:00:07"
+ip = "10.20.30.7"
+
+[[reservations]]
+client_id = "01:02:00:00:00:00:08"   # option 61, type byte first
+ip = "10.20.30.8"
+
+[[options]]                # any option by code: hex, text, ips, u8, u16 or u32
+code = 66
+text = "tftp.lab"
+"#;
 }
