@@ -414,6 +414,31 @@ fn dhclient_obtains_renews_and_releases() {
         .lines()
         .find_map(|l| l.strip_prefix("BOUND ")?.split(' ').next()?.parse().ok())
         .unwrap();
+    // dhclient -x: stop without releasing; started again it verifies its
+    // remembered lease with an INIT-REBOOT REQUEST, which we ACK
+    let mut x = net.cmd(&net.c.clone(), &dhclient);
+    x.args(["-x", "-sf"])
+        .arg(&sc)
+        .arg("-lf")
+        .arg(&lf)
+        .arg("-pf")
+        .arg(&pf)
+        .arg(&net.cif);
+    x.stdout(Stdio::null()).stderr(Stdio::null());
+    assert!(x.status().unwrap().success(), "dhclient -x failed");
+    let _ = net.children[cl].wait();
+    let mut c = net.cmd(&net.c.clone(), &dhclient);
+    c.args(["-d", "-v", "-1", "-sf"])
+        .arg(&sc)
+        .arg("-lf")
+        .arg(&lf)
+        .arg("-pf")
+        .arg(&pf)
+        .arg(&net.cif);
+    let cl = net.spawn(c, "dhclient2.log");
+    wait_for(30, "dhclient to reboot into its lease", || {
+        file_has(&events, &format!("REBOOT {ip}")) > 0
+    });
     // dhclient -r: the running client releases and exits
     let mut r = net.cmd(&net.c.clone(), &dhclient);
     r.args(["-r", "-v", "-sf"])
@@ -442,8 +467,18 @@ fn dhclient_obtains_renews_and_releases() {
         );
     }
     assert!(
-        types.iter().filter(|t| **t == ACK).count() >= 2,
-        "expected ACKs for bind and renew"
+        types.iter().filter(|t| **t == ACK).count() >= 3,
+        "expected ACKs for bind, renew and reboot"
+    );
+    // the INIT-REBOOT REQUEST: requested address, no server id, no ciaddr
+    let out = run(Command::new(peer("tshark")).arg("-r").arg(&cap.file).args([
+        "-n",
+        "-Y",
+        "dhcp.option.dhcp == 3 && dhcp.option.requested_ip_address && !dhcp.option.dhcp_server_id && dhcp.ip.client == 0.0.0.0",
+    ]));
+    assert!(
+        !out.stdout.is_empty(),
+        "no INIT-REBOOT REQUEST in the capture"
     );
 }
 
