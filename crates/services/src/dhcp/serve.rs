@@ -3,11 +3,13 @@
 //! (up to a batch), sends the replies that need nothing durable, and hands
 //! the turn's lease records with their ACKs to the log thread, which
 //! appends all records queued since its last sync with one write and one
-//! `fdatasync` and only then sends those ACKs (group commit).
+//! `fdatasync` and only then releases those ACKs (group commit). Large
+//! batches of replies go out through a pacer thread, spread over the time
+//! they took to gather.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,6 +21,8 @@ use super::store::{self, LeaseLog};
 use super::{DhcpArgs, Error};
 
 const BATCH: usize = 512;
+/// Replies of one receive turn sent inline before the rest go to the pacer.
+const INLINE: usize = 16;
 
 /// At most `per_sec` log lines a second for dropped datagrams; the rest are
 /// counted and summarised.
@@ -235,18 +239,70 @@ enum Job {
 /// The log writer: takes every job queued since its last sync, appends all
 /// their records with one write and one `fdatasync` (group commit), then
 /// sends their ACKs. The receive loop never waits for the disk.
-fn writer_loop(
-    rx: mpsc::Receiver<Job>,
-    mut log: LeaseLog,
+fn writer_loop(rx: mpsc::Receiver<Job>, mut log: LeaseLog, pacer: Pacer) -> Result<(), Error> {
+    let mut last = Instant::now();
+    writer_jobs(rx, &mut log, move |acks: &mut Vec<Reply>| {
+        let now = Instant::now();
+        pacer.release(std::mem::take(acks), now.duration_since(last));
+        last = now;
+    })
+}
+
+/// Hands batches of replies to the pacer thread.
+#[derive(Clone)]
+struct Pacer {
+    tx: mpsc::Sender<(Vec<Reply>, Duration)>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Pacer {
+    /// Queue `batch`, gathered over `span`, to be sent spread over that span.
+    fn release(&self, batch: Vec<Reply>, span: Duration) {
+        if !batch.is_empty() {
+            self.queued.fetch_add(1, Ordering::Relaxed);
+            let _ = self.tx.send((batch, span));
+        }
+    }
+}
+
+/// Sends each batch of replies spread over the time it took to gather (at
+/// most 20 ms), in groups of 16. Without it, an fsync or a scheduling stall
+/// of tens of milliseconds releases hundreds of replies at once, more than a
+/// busy client or relay buffers (perfdhcp: 208 KiB, where this was
+/// measured). When batches queue up it sends without pausing.
+fn pace_loop(
+    rx: mpsc::Receiver<(Vec<Reply>, Duration)>,
+    queued: &AtomicUsize,
     sock: UdpSocket,
     iface: String,
     arp: bool,
-) -> Result<(), Error> {
+) {
+    const GROUP: usize = 16;
     let mut limit = RateLimit {
         start: Instant::now(),
         lines: 0,
         suppressed: 0,
     };
+    while let Ok((batch, span)) = rx.recv() {
+        queued.fetch_sub(1, Ordering::Relaxed);
+        let groups = batch.len().div_ceil(GROUP).max(1);
+        let gap = span.min(Duration::from_millis(20)) / groups as u32;
+        for (i, group) in batch.chunks(GROUP).enumerate() {
+            if i > 0 && gap >= Duration::from_micros(100) && queued.load(Ordering::Relaxed) == 0 {
+                std::thread::sleep(gap);
+            }
+            for r in group {
+                send(&sock, &iface, arp, r, &mut limit);
+            }
+        }
+    }
+}
+
+fn writer_jobs(
+    rx: mpsc::Receiver<Job>,
+    log: &mut LeaseLog,
+    mut release: impl FnMut(&mut Vec<Reply>),
+) -> Result<(), Error> {
     let mut framed = Vec::with_capacity(256 * 1024);
     let mut acks = Vec::new();
     let mut count = 0;
@@ -267,9 +323,7 @@ fn writer_loop(
                 Job::Compact(leases) => {
                     // earlier commits first, so the snapshot supersedes them
                     log.commit(&framed, count)?;
-                    for r in acks.drain(..) {
-                        send(&sock, &iface, arp, &r, &mut limit);
-                    }
+                    release(&mut acks);
                     framed.clear();
                     count = 0;
                     log.compact(leases.iter())?;
@@ -281,9 +335,7 @@ fn writer_loop(
         // No ACK leaves unless its lease is on disk: a failed write stops
         // the server rather than hand out addresses it could forget.
         log.commit(&framed, count)?;
-        for r in acks.drain(..) {
-            send(&sock, &iface, arp, &r, &mut limit);
-        }
+        release(&mut acks);
         framed.clear();
         count = 0;
     }
@@ -298,16 +350,27 @@ fn serve_loop(
     stop: &AtomicBool,
 ) -> Result<(), Error> {
     let arp = server.config().unicast_via_arp;
-    let wsock = sock
+    let psock = sock
         .try_clone()
         .map_err(|e| Error::Net(format!("clone socket: {e}")))?;
+    let (ptx, prx) = mpsc::channel();
+    let pacer = Pacer {
+        tx: ptx,
+        queued: Arc::new(AtomicUsize::new(0)),
+    };
+    let (q2, piface) = (pacer.queued.clone(), iface.clone());
+    let pace_thread = std::thread::Builder::new()
+        .name("dhcp-pacer".into())
+        .spawn(move || pace_loop(prx, &q2, psock, piface, arp))
+        .map_err(|e| Error::Net(format!("spawn pacer thread: {e}")))?;
     let (tx, rx) = mpsc::channel();
-    let witer = iface.clone();
     let mut log_records = log.records;
+    let wpacer = pacer.clone();
     let writer = std::thread::Builder::new()
         .name("dhcp-lease-log".into())
-        .spawn(move || writer_loop(rx, log, wsock, witer, arp))
+        .spawn(move || writer_loop(rx, log, wpacer))
         .map_err(|e| Error::Net(format!("spawn lease log thread: {e}")))?;
+    let mut turn_start = Instant::now();
     let mut buf = vec![0u8; 2048];
     let mut out = Output::default();
     let mut limit = RateLimit {
@@ -321,7 +384,11 @@ fn serve_loop(
     while !stop.load(Ordering::Relaxed) && !writer.is_finished() {
         wait_readable(&sock, 200);
         let now = unix_now();
+        let started = Instant::now();
+        let span = started.duration_since(turn_start);
+        turn_start = started;
         let mut n = 0;
+        let (mut inline, mut paced) = (0, Vec::new());
         let mut durable = Vec::new();
         while n < BATCH {
             match sock.recv_from(&mut buf) {
@@ -339,14 +406,18 @@ fn serve_loop(
                             tracing::debug!("no reply to {src}: {e}");
                         }
                     }
-                    // OFFERs and NAKs leave at once, one by one, so that a
-                    // backlog does not turn into a burst at the client;
-                    // ACKs wait for their records to be durable
+                    // OFFERs and NAKs: the first few of a turn leave at
+                    // once; past that the turn is working off a backlog, and
+                    // the rest go to the pacer so that it does not reach the
+                    // clients as one burst. ACKs wait for their records.
                     for r in out.replies.drain(..) {
                         if r.durable {
                             durable.push(r);
-                        } else {
+                        } else if inline < INLINE {
+                            inline += 1;
                             send(&sock, &iface, arp, &r, &mut limit);
+                        } else {
+                            paced.push(r);
                         }
                     }
                 }
@@ -361,6 +432,7 @@ fn serve_loop(
                 }
             }
         }
+        pacer.release(paced, span);
         if !out.records.is_empty() || !durable.is_empty() {
             let durable = std::mem::take(&mut durable);
             let mut framed = Vec::with_capacity(out.records.len() * 48);
@@ -405,6 +477,10 @@ fn serve_loop(
     let written = writer
         .join()
         .map_err(|_| Error::Store("lease log thread panicked".into()))?;
+    // the writer's pacer handle is gone with it; dropping ours ends the pacer
+    // once it has sent what it holds
+    drop(pacer);
+    let _ = pace_thread.join();
     let c = &server.counters;
     eprintln!(
         "wirelab dhcp: received {}, offers {}, acks {}, naks {}, declines {}, releases {}, \
