@@ -239,11 +239,30 @@ enum Job {
 /// The log writer: takes every job queued since its last sync, appends all
 /// their records with one write and one `fdatasync` (group commit), then
 /// sends their ACKs. The receive loop never waits for the disk.
-fn writer_loop(rx: mpsc::Receiver<Job>, mut log: LeaseLog, pacer: Pacer) -> Result<(), Error> {
+fn writer_loop(
+    rx: mpsc::Receiver<Job>,
+    mut log: LeaseLog,
+    pacer: Pacer,
+    sock: UdpSocket,
+    iface: String,
+    arp: bool,
+) -> Result<(), Error> {
     let mut last = Instant::now();
+    let mut limit = RateLimit {
+        start: Instant::now(),
+        lines: 0,
+        suppressed: 0,
+    };
     writer_jobs(rx, &mut log, move |acks: &mut Vec<Reply>| {
         let now = Instant::now();
-        pacer.release(std::mem::take(acks), now.duration_since(last));
+        if acks.len() <= INLINE && pacer.queued.load(Ordering::Relaxed) == 0 {
+            // a few ACKs: no burst to spread, spare the thread hop
+            for r in acks.drain(..) {
+                send(&sock, &iface, arp, &r, &mut limit);
+            }
+        } else {
+            pacer.release(std::mem::take(acks), now.duration_since(last));
+        }
         last = now;
     })
 }
@@ -366,9 +385,13 @@ fn serve_loop(
     let (tx, rx) = mpsc::channel();
     let mut log_records = log.records;
     let wpacer = pacer.clone();
+    let wsock = sock
+        .try_clone()
+        .map_err(|e| Error::Net(format!("clone socket: {e}")))?;
+    let wiface = iface.clone();
     let writer = std::thread::Builder::new()
         .name("dhcp-lease-log".into())
-        .spawn(move || writer_loop(rx, log, wpacer))
+        .spawn(move || writer_loop(rx, log, wpacer, wsock, wiface, arp))
         .map_err(|e| Error::Net(format!("spawn lease log thread: {e}")))?;
     let mut turn_start = Instant::now();
     let mut buf = vec![0u8; 2048];
