@@ -25,6 +25,10 @@ enum Cmd {
     Fields,
     /// Authoritative DNS server with a forwarding cache (UDP and TCP).
     Dns(wirelab_services::dns::DnsArgs),
+    /// DHCP server (`wirelab dhcp --interface IF`; `wirelab dhcp leases` lists leases).
+    Dhcp(wirelab_services::dhcp::DhcpArgs),
+    /// DHCP client: obtain, renew and release a lease on an interface.
+    DhcpClient(wirelab_services::dhcp::ClientArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
+        Cmd::Dhcp(a) => serve(wirelab_services::dhcp::run(a)),
+        Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

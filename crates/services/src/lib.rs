@@ -9,4 +9,5 @@
 //! directly.
 #![warn(missing_docs)]
 
+pub mod dhcp;
 pub mod dns;
