@@ -123,8 +123,21 @@ pub fn run(args: ReadArgs) -> Result<()> {
     let print =
         !args.quiet && (args.write.is_none() || args.verbose || args.hex || format != Format::Text);
     let mut dissector = Dissector::new();
-    // Item text is only shown by -V and JSON.
-    dissector.set_labels(args.verbose || format == Format::Json);
+    // Item text and the whole tree are only shown by -V and JSON; otherwise
+    // only the fields printed or filtered on get tree nodes.
+    let full_tree = args.verbose || format == Format::Json;
+    dissector.set_labels(full_tree);
+    if !full_tree {
+        let mut want: Vec<wirelab_dissect::FieldRef> =
+            vec![&wirelab_dissect::proto::frame::TIME_RELATIVE];
+        if let Some(f) = &fields {
+            want.extend(f.fields());
+        }
+        if let Some(f) = &display {
+            want.extend_from_slice(f.fields());
+        }
+        dissector.set_wanted(Some(&want));
+    }
     let mut pkt = Packet::new();
     let mut number = 0u64;
     let mut first_json = true;
@@ -342,6 +355,7 @@ fn first_pass(file: &Path, filter: &wirelab_filter::Filter) -> Result<Vec<u64>> 
     reader.deliver_custom_blocks(true);
     let mut dissector = Dissector::new();
     dissector.set_labels(false);
+    dissector.set_wanted(Some(filter.fields()));
     let mut pkt = Packet::new();
     let mut keep = Vec::new();
     let mut number = 0u64;

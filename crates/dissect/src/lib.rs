@@ -42,6 +42,8 @@ pub struct Cx<'a> {
     /// What the network layer said about this packet, for the layers above
     /// (conversation keys, TTL in ICMP's Info).
     pub l3: L3,
+    /// The transport ports of this packet, for the protocols above.
+    pub l4: L4,
     /// Set by a protocol carried over TCP when the segment ends inside one
     /// of its messages (Wireshark's `pinfo->desegment_*`): TCP then keeps the
     /// bytes from `offset` and hands them back whole.
@@ -56,6 +58,7 @@ impl<'a> Cx<'a> {
             state,
             current_proto: "Frame",
             l3: L3::default(),
+            l4: L4::default(),
             desegment: None,
         }
     }
@@ -70,6 +73,15 @@ pub struct Desegment {
     /// How many more bytes it needs, when it knows; `None`: at least one
     /// more segment.
     pub more: Option<usize>,
+}
+
+/// Transport-layer facts passed up to the application dissectors.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct L4 {
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
 }
 
 /// Network-layer facts passed up to the transport dissectors.
@@ -91,6 +103,7 @@ pub struct Dissector {
     first_ts: Option<(i64, u32)>,
     prev_ts: Option<(i64, u32)>,
     no_labels: bool,
+    want: Option<std::sync::Arc<[usize]>>,
 }
 
 impl Dissector {
@@ -105,10 +118,23 @@ impl Dissector {
         self.no_labels = !on;
     }
 
+    /// Builds tree nodes only for these fields (and none when the list is
+    /// empty), or for every field with `None` (the default). Columns,
+    /// `frame.protocols` and expert items do not depend on it.
+    pub fn set_wanted(&mut self, fields: Option<&[FieldRef]>) {
+        self.want = fields.map(|f| {
+            let mut v: Vec<usize> = f.iter().map(|f| *f as *const FieldDef as usize).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.into()
+        });
+    }
+
     /// Dissects one frame into `pkt` (which is cleared first).
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
         pkt.clear();
         pkt.labels = !self.no_labels;
+        pkt.want.clone_from(&self.want);
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);
         // A record without a timestamp counts as time 0, as in Wireshark.

@@ -8,12 +8,16 @@
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use crate::field::{Base, FieldRef, FieldType};
+use crate::field::{Base, FieldDef, FieldRef, FieldType};
 use crate::proto::ws;
 use crate::tvb::Tvb;
 
 /// "No node": the parent of a top-level node, the end of a sibling list.
 pub const NIL: u32 = u32::MAX;
+
+/// The id returned for a node that was not built (its field is not wanted);
+/// every operation on it does nothing.
+pub const SKIPPED: u32 = u32::MAX - 1;
 
 /// Where a byte or text value lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -334,6 +338,9 @@ pub struct Packet {
     /// dissector skips label text; protocol labels are always kept, since
     /// `-T fields` prints them.
     pub labels: bool,
+    /// When set, only these fields (by address, sorted) get nodes: a
+    /// packet list or `-T fields` needs no full tree.
+    pub want: Option<std::sync::Arc<[usize]>>,
     /// Stack of open subtrees.
     stack: Vec<u32>,
     /// First top-level node.
@@ -474,6 +481,19 @@ impl Packet {
         len: u32,
         value: Value,
     ) -> NodeId {
+        if let Some(w) = &self.want {
+            if w.binary_search(&(field as *const FieldDef as usize))
+                .is_err()
+            {
+                return SKIPPED;
+            }
+        }
+        // A parent that was not built: the node goes to the top level.
+        let parent = if (parent as usize) < self.nodes.len() {
+            parent
+        } else {
+            NIL
+        };
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
             field,
@@ -600,7 +620,9 @@ impl Packet {
         self.label_into(&n, &[], &mut cur);
         cur.push_str(s);
         let sp = self.intern(&cur);
-        self.nodes[id as usize].label = (sp.start, sp.len);
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            n.label = (sp.start, sp.len);
+        }
     }
 
     /// Sets a node's byte length (for protocols whose length is known late).
@@ -645,22 +667,20 @@ impl Packet {
         let msg = self.intern_fmt(args);
         let parent = self.current();
         let node = self.add_under(parent, &ws::EXPERT, 0, 0, 0, Value::None);
-        let m = &self.text[msg.start as usize..(msg.start + msg.len) as usize];
-        let label = format!("Expert Info ({}/{}): {}", severity.name(), group.name(), m);
-        let lsp = self.intern(&label);
-        self.nodes[node as usize].label = (lsp.start, lsp.len);
-        self.nodes[node as usize].flags |= GENERATED;
+        if self.labels {
+            let m = &self.text[msg.start as usize..(msg.start + msg.len) as usize];
+            let label = format!("Expert Info ({}/{}): {}", severity.name(), group.name(), m);
+            let lsp = self.intern(&label);
+            if let Some(n) = self.nodes.get_mut(node as usize) {
+                n.label = (lsp.start, lsp.len);
+            }
+        }
+        self.set_generated(node);
         let c = self.add_under(node, &ws::EXPERT_MESSAGE, 0, 0, 0, Value::Str(msg));
-        self.nodes[c as usize].flags |= HIDDEN;
-        let c = self.add_under(
-            node,
-            &ws::EXPERT_SEVERITY,
-            0,
-            0,
-            0,
-            Value::UInt(severity_code(severity)),
-        );
-        self.nodes[c as usize].flags |= HIDDEN;
+        self.set_hidden(c);
+        let sev = Value::UInt(severity_code(severity));
+        let c = self.add_under(node, &ws::EXPERT_SEVERITY, 0, 0, 0, sev);
+        self.set_hidden(c);
         let c = self.add_under(
             node,
             &ws::EXPERT_GROUP,
@@ -669,7 +689,7 @@ impl Packet {
             0,
             Value::UInt(group_code(group)),
         );
-        self.nodes[c as usize].flags |= HIDDEN;
+        self.set_hidden(c);
         self.expert.push(Expert {
             severity,
             group,

@@ -380,7 +380,21 @@ fn each_func<'a>(func: Func, args: &'a [Expr], cx: &mut Cx<'a>, f: Sink<'_, 'a>)
             };
             each_node(fld, layer, reference, cx, &mut |cx, p, fr, n| {
                 cx.fmt.clear();
-                p.fmt_value(fr, n, &mut cx.fmt);
+                // tshark 4.0's string() shows integers in decimal whatever
+                // their display base (string(tcp.flags) == "24").
+                match n.value {
+                    wirelab_dissect::Value::UInt(v)
+                        if n.field.ftype != wirelab_dissect::FieldType::Bool =>
+                    {
+                        use std::fmt::Write as _;
+                        let _ = write!(cx.fmt, "{v}");
+                    }
+                    wirelab_dissect::Value::Int(v) => {
+                        use std::fmt::Write as _;
+                        let _ = write!(cx.fmt, "{v}");
+                    }
+                    _ => p.fmt_value(fr, n, &mut cx.fmt),
+                }
                 let start = cx.arena.len();
                 let Cx { arena, fmt, .. } = &mut *cx;
                 arena.extend_from_slice(fmt.as_bytes());

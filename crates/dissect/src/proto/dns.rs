@@ -2631,29 +2631,9 @@ fn conversation(cx: &Cx<'_>, tr: Transport) -> String {
     }
 }
 
-/// The innermost transport ports of the packet so far.
+/// The transport ports of the packet.
 fn ports(cx: &Cx<'_>) -> (u64, u64) {
-    let mut sp = None;
-    let mut dp = None;
-    for n in cx.pkt.nodes.iter().rev() {
-        match n.field.abbrev {
-            "udp.srcport" | "tcp.srcport" if sp.is_none() => {
-                if let Value::UInt(v) = n.value {
-                    sp = Some(v);
-                }
-            }
-            "udp.dstport" | "tcp.dstport" if dp.is_none() => {
-                if let Value::UInt(v) = n.value {
-                    dp = Some(v);
-                }
-            }
-            _ => {}
-        }
-        if sp.is_some() && dp.is_some() {
-            break;
-        }
-    }
-    (sp.unwrap_or(0), dp.unwrap_or(0))
+    (cx.l4.sport as u64, cx.l4.dport as u64)
 }
 
 fn match_transaction(

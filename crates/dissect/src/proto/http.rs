@@ -927,17 +927,7 @@ fn bytes_val(tvb: &Tvb<'_>, off: usize, len: usize) -> Value {
 }
 
 fn conversation_key(cx: &Cx<'_>) -> String {
-    let (mut sp, mut dp) = (0u64, 0u64);
-    for n in cx.pkt.nodes.iter().rev() {
-        match (n.field.abbrev, n.value) {
-            ("tcp.srcport", Value::UInt(v)) if sp == 0 => sp = v,
-            ("tcp.dstport", Value::UInt(v)) if dp == 0 => dp = v,
-            _ => {}
-        }
-        if sp != 0 && dp != 0 {
-            break;
-        }
-    }
+    let (sp, dp) = (cx.l4.sport, cx.l4.dport);
     let a = format!("{}/{}", cx.pkt.cols.net_src, sp);
     let b = format!("{}/{}", cx.pkt.cols.net_dst, dp);
     if a <= b {

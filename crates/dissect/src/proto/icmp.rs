@@ -167,10 +167,12 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             // columns, as tshark does.
             let saved = cx.pkt.cols.clone();
             let l3 = cx.l3;
+            let l4 = cx.l4;
             let inner = tvb.sub(8)?;
             let r = ip::dissect(cx, inner);
             cx.pkt.cols = saved;
             cx.l3 = l3;
+            cx.l4 = l4;
             r.map(|_| ())
         }
         _ => {

@@ -145,9 +145,11 @@ fn body(cx: &mut Cx<'_>, tvb: &Tvb<'_>, t: u8) -> R<()> {
             let inner = tvb.sub(8)?;
             let saved = cx.pkt.cols.clone();
             let l3 = cx.l3;
+            let l4 = cx.l4;
             let r = ipv6::dissect(cx, inner);
             cx.pkt.cols = saved;
             cx.l3 = l3;
+            cx.l4 = l4;
             r.map(|_| ())
         }
         133 => nd_options(cx, tvb, 8, t),

@@ -312,6 +312,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     cx.pkt.layer("tcp");
     let sport = tvb.u16(0)?;
     let dport = tvb.u16(2)?;
+    cx.l4 = crate::L4 { sport, dport };
     let root = cx
         .pkt
         .open(&PROTO, &tvb, 0, 20.min(tvb.reported_len()), Value::None);

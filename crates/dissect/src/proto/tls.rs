@@ -1801,17 +1801,7 @@ pub struct Sessions {
 }
 
 fn endpoints(cx: &Cx<'_>) -> (String, String) {
-    let (mut sp, mut dp) = (0u64, 0u64);
-    for n in cx.pkt.nodes.iter().rev() {
-        match (n.field.abbrev, n.value) {
-            ("tcp.srcport", Value::UInt(v)) if sp == 0 => sp = v,
-            ("tcp.dstport", Value::UInt(v)) if dp == 0 => dp = v,
-            _ => {}
-        }
-        if sp != 0 && dp != 0 {
-            break;
-        }
-    }
+    let (sp, dp) = (cx.l4.sport, cx.l4.dport);
     let a = format!("{}/{}", cx.pkt.cols.net_src, sp);
     let b = format!("{}/{}", cx.pkt.cols.net_dst, dp);
     let key = if a <= b {
@@ -1823,15 +1813,7 @@ fn endpoints(cx: &Cx<'_>) -> (String, String) {
 }
 
 fn server_port(cx: &Cx<'_>) -> u64 {
-    let mut ports = [0u64; 2];
-    for n in cx.pkt.nodes.iter().rev() {
-        match (n.field.abbrev, n.value) {
-            ("tcp.srcport", Value::UInt(v)) if ports[0] == 0 => ports[0] = v,
-            ("tcp.dstport", Value::UInt(v)) if ports[1] == 0 => ports[1] = v,
-            _ => {}
-        }
-    }
-    ports[0].min(ports[1])
+    cx.l4.sport.min(cx.l4.dport) as u64
 }
 
 /// The application protocol Wireshark names for TLS on a well-known port.

@@ -50,6 +50,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     let root = cx.pkt.open(&PROTO, &tvb, 0, 8, Value::None);
     let sport = tvb.u16(0)?;
     let dport = tvb.u16(2)?;
+    cx.l4 = crate::L4 { sport, dport };
     cx.pkt.set_label(
         root,
         format_args!("User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"),
