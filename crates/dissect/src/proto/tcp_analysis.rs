@@ -308,7 +308,12 @@ pub fn analyze(st: &mut TcpStream, dir: usize, s: Segment) -> Findings {
         }
         let not_advanced = fwd.next_seq.is_some_and(|n| lt(s.seq, n));
         let t_rev = nanos(s.ts) - nanos(rev.last_ack_time);
-        if not_advanced && rev.dup_ack_num >= 2 && rev.last_ack == Some(s.seq) && t_rev < 20_000_000
+        // Wireshark keeps these intervals unsigned: a clock that went
+        // backwards makes them huge, never small.
+        if not_advanced
+            && rev.dup_ack_num >= 2
+            && rev.last_ack == Some(s.seq)
+            && (0..20_000_000).contains(&t_rev)
         {
             f.flags |= FAST_RETRANSMISSION;
             break 'retrans;
@@ -320,7 +325,7 @@ pub fn analyze(st: &mut TcpStream, dir: usize, s: Segment) -> Findings {
         };
         let syn_fin = (s.flags & (SYN | FIN) != 0) as u32;
         if not_advanced
-            && t_fwd < ooo_thres
+            && (0..ooo_thres).contains(&t_fwd)
             && fwd.next_seq != Some(s.seq.wrapping_add(s.len).wrapping_add(syn_fin))
         {
             f.flags |= OUT_OF_ORDER;
