@@ -1,0 +1,1 @@
+//! wirelab lab (placeholder until link.rs lands).
