@@ -15,6 +15,8 @@ struct Cli {
 enum Cmd {
     /// List the fields the analyzer knows (like `tshark -G fields`).
     Fields,
+    /// UDP relay with loss, delay, jitter, reordering, rate limit… (netem's job).
+    Link(wirelab_lab::link::LinkArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -24,6 +26,10 @@ fn main() -> anyhow::Result<()> {
             for f in wirelab_dissect::registry().all() {
                 println!("{}\t{}\t{}", f.abbrev, f.name, f.ftype.wireshark_name());
             }
+        }
+        Cmd::Link(args) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(wirelab_lab::link::run_link(args))?;
         }
     }
     Ok(())

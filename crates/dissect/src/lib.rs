@@ -94,17 +94,27 @@ pub fn report_bound(cx: &mut Cx<'_>, e: Bound) {
     use packet::{Group, Severity};
     match e {
         Bound::Truncated { .. } => {
-            let n = cx.pkt.add_under(NIL, &proto::ws::SHORT, 0, 0, 0, Value::None);
+            let n = cx
+                .pkt
+                .add_under(NIL, &proto::ws::SHORT, 0, 0, 0, Value::None);
             cx.pkt.set_label(
                 n,
-                format_args!("[Packet size limited during capture: {} truncated]", cx.current_proto),
+                format_args!(
+                    "[Packet size limited during capture: {} truncated]",
+                    cx.current_proto
+                ),
             );
-            cx.pkt.cols.append_info(format_args!("[Packet size limited during capture]"));
+            cx.pkt
+                .cols
+                .append_info(format_args!("[Packet size limited during capture]"));
         }
         Bound::Malformed { .. } => {
             let proto = cx.current_proto;
-            let n = cx.pkt.add_under(NIL, &proto::ws::MALFORMED, 0, 0, 0, Value::None);
-            cx.pkt.set_label(n, format_args!("[Malformed Packet: {proto}]"));
+            let n = cx
+                .pkt
+                .add_under(NIL, &proto::ws::MALFORMED, 0, 0, 0, Value::None);
+            cx.pkt
+                .set_label(n, format_args!("[Malformed Packet: {proto}]"));
             cx.pkt.reopen(n);
             cx.pkt.expert(
                 "_ws.malformed",

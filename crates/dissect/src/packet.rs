@@ -359,20 +359,48 @@ impl Packet {
     }
 
     /// Adds a node under the current open subtree and returns its index.
-    pub fn add(&mut self, field: FieldRef, tvb: &Tvb<'_>, off: usize, len: usize, value: Value) -> NodeId {
+    pub fn add(
+        &mut self,
+        field: FieldRef,
+        tvb: &Tvb<'_>,
+        off: usize,
+        len: usize,
+        value: Value,
+    ) -> NodeId {
         let start = tvb.base().saturating_add(off.min(u32::MAX as usize) as u32);
-        self.add_at(field, tvb.ds(), start, len.min(u32::MAX as usize) as u32, value)
+        self.add_at(
+            field,
+            tvb.ds(),
+            start,
+            len.min(u32::MAX as usize) as u32,
+            value,
+        )
     }
 
     /// Adds a node with an absolute byte range in data source `ds`.
-    pub fn add_at(&mut self, field: FieldRef, ds: u8, start: u32, len: u32, value: Value) -> NodeId {
+    pub fn add_at(
+        &mut self,
+        field: FieldRef,
+        ds: u8,
+        start: u32,
+        len: u32,
+        value: Value,
+    ) -> NodeId {
         let parent = self.stack.last().copied().unwrap_or(NIL);
         self.add_under(parent, field, ds, start, len, value)
     }
 
     /// Adds a node as the last child of `parent` (or at the top level with
     /// [`NIL`]), whatever subtree is open.
-    pub fn add_under(&mut self, parent: NodeId, field: FieldRef, ds: u8, start: u32, len: u32, value: Value) -> NodeId {
+    pub fn add_under(
+        &mut self,
+        parent: NodeId,
+        field: FieldRef,
+        ds: u8,
+        start: u32,
+        len: u32,
+        value: Value,
+    ) -> NodeId {
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
             field,
@@ -408,7 +436,14 @@ impl Packet {
     }
 
     /// Adds a node and opens it: following nodes go under it until [`close`](Self::close).
-    pub fn open(&mut self, field: FieldRef, tvb: &Tvb<'_>, off: usize, len: usize, value: Value) -> NodeId {
+    pub fn open(
+        &mut self,
+        field: FieldRef,
+        tvb: &Tvb<'_>,
+        off: usize,
+        len: usize,
+        value: Value,
+    ) -> NodeId {
         let id = self.add(field, tvb, off, len, value);
         self.stack.push(id);
         id
@@ -519,7 +554,13 @@ impl Packet {
     /// Adds an expert item under the current subtree: a `_ws.expert` node with
     /// the message, severity and group, and `field` (the protocol's own expert
     /// field, e.g. `tcp.analysis.retransmission`) if given, hidden inside it.
-    pub fn expert(&mut self, protocol: &'static str, severity: Severity, group: Group, args: fmt::Arguments<'_>) -> NodeId {
+    pub fn expert(
+        &mut self,
+        protocol: &'static str,
+        severity: Severity,
+        group: Group,
+        args: fmt::Arguments<'_>,
+    ) -> NodeId {
         let msg = self.intern_fmt(args);
         let parent = self.current();
         let node = self.add_under(parent, &ws::EXPERT, 0, 0, 0, Value::None);
@@ -530,9 +571,23 @@ impl Packet {
         self.nodes[node as usize].flags |= GENERATED;
         let c = self.add_under(node, &ws::EXPERT_MESSAGE, 0, 0, 0, Value::Str(msg));
         self.nodes[c as usize].flags |= HIDDEN;
-        let c = self.add_under(node, &ws::EXPERT_SEVERITY, 0, 0, 0, Value::UInt(severity_code(severity)));
+        let c = self.add_under(
+            node,
+            &ws::EXPERT_SEVERITY,
+            0,
+            0,
+            0,
+            Value::UInt(severity_code(severity)),
+        );
         self.nodes[c as usize].flags |= HIDDEN;
-        let c = self.add_under(node, &ws::EXPERT_GROUP, 0, 0, 0, Value::UInt(group_code(group)));
+        let c = self.add_under(
+            node,
+            &ws::EXPERT_GROUP,
+            0,
+            0,
+            0,
+            Value::UInt(group_code(group)),
+        );
         self.nodes[c as usize].flags |= HIDDEN;
         self.expert.push(Expert {
             severity,
@@ -549,7 +604,10 @@ impl Packet {
         if ds == 0 {
             frame
         } else {
-            self.sources.get(ds as usize - 1).map(|(_, b)| &b[..]).unwrap_or(&[])
+            self.sources
+                .get(ds as usize - 1)
+                .map(|(_, b)| &b[..])
+                .unwrap_or(&[])
         }
     }
 
@@ -572,7 +630,8 @@ impl Packet {
     /// The node's custom label, if any.
     pub fn custom_label(&self, n: &Node) -> Option<&str> {
         if n.has_label() {
-            self.text.get(n.label.0 as usize..(n.label.0 + n.label.1) as usize)
+            self.text
+                .get(n.label.0 as usize..(n.label.0 + n.label.1) as usize)
         } else {
             None
         }
@@ -607,9 +666,15 @@ impl Packet {
         let first = if id == NIL {
             self.first_root
         } else {
-            self.nodes.get(id as usize).map(|n| n.first_child).unwrap_or(NIL)
+            self.nodes
+                .get(id as usize)
+                .map(|n| n.first_child)
+                .unwrap_or(NIL)
         };
-        Children { pkt: self, next: first }
+        Children {
+            pkt: self,
+            next: first,
+        }
     }
 }
 
@@ -626,7 +691,12 @@ impl Iterator for Children<'_> {
             return None;
         }
         let id = self.next;
-        self.next = self.pkt.nodes.get(id as usize).map(|n| n.next).unwrap_or(NIL);
+        self.next = self
+            .pkt
+            .nodes
+            .get(id as usize)
+            .map(|n| n.next)
+            .unwrap_or(NIL);
         Some(id)
     }
 }

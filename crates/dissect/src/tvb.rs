@@ -88,7 +88,9 @@ impl<'a> Tvb<'a> {
             }
         } else {
             Bound::Malformed {
-                offset: self.base.saturating_add(self.reported.min(u32::MAX as usize) as u32),
+                offset: self
+                    .base
+                    .saturating_add(self.reported.min(u32::MAX as usize) as u32),
             }
         }
     }

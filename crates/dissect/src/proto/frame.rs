@@ -9,16 +9,22 @@ use crate::tvb::Tvb;
 /// `frame`.
 pub static PROTO: FieldDef = FieldDef::proto("frame", "Frame");
 /// `frame.interface_id`.
-pub static INTERFACE_ID: FieldDef = FieldDef::new("frame.interface_id", "Interface id", FieldType::U32);
+pub static INTERFACE_ID: FieldDef =
+    FieldDef::new("frame.interface_id", "Interface id", FieldType::U32);
 /// `frame.encap_type`.
-pub static ENCAP_TYPE: FieldDef = FieldDef::new("frame.encap_type", "Encapsulation type", FieldType::I16);
+pub static ENCAP_TYPE: FieldDef =
+    FieldDef::new("frame.encap_type", "Encapsulation type", FieldType::I16);
 /// `frame.time`.
 pub static TIME: FieldDef = FieldDef::new("frame.time", "Arrival Time", FieldType::AbsTime);
 /// `frame.time_epoch`.
-pub static TIME_EPOCH: FieldDef = FieldDef::new("frame.time_epoch", "Epoch Time", FieldType::AbsTime);
+pub static TIME_EPOCH: FieldDef =
+    FieldDef::new("frame.time_epoch", "Epoch Time", FieldType::AbsTime);
 /// `frame.time_delta`.
-pub static TIME_DELTA: FieldDef =
-    FieldDef::new("frame.time_delta", "Time delta from previous captured frame", FieldType::RelTime);
+pub static TIME_DELTA: FieldDef = FieldDef::new(
+    "frame.time_delta",
+    "Time delta from previous captured frame",
+    FieldType::RelTime,
+);
 /// `frame.time_delta_displayed`.
 pub static TIME_DELTA_DISPLAYED: FieldDef = FieldDef::new(
     "frame.time_delta_displayed",
@@ -42,7 +48,8 @@ pub static MARKED: FieldDef = FieldDef::new("frame.marked", "Frame is marked", F
 /// `frame.ignored`.
 pub static IGNORED: FieldDef = FieldDef::new("frame.ignored", "Frame is ignored", FieldType::Bool);
 /// `frame.protocols`.
-pub static PROTOCOLS: FieldDef = FieldDef::new("frame.protocols", "Protocols in frame", FieldType::String);
+pub static PROTOCOLS: FieldDef =
+    FieldDef::new("frame.protocols", "Protocols in frame", FieldType::String);
 /// `frame.comment`.
 pub static COMMENT: FieldDef = FieldDef::new("frame.comment", "Comment", FieldType::String);
 
@@ -102,7 +109,13 @@ pub fn dissect(pkt: &mut Packet, tvb: &Tvb<'_>, times: Times) -> u32 {
     );
     pkt.set_label(root, format_args!("{label}"));
     pkt.add(&INTERFACE_ID, tvb, 0, 0, Value::UInt(m.interface_id as u64));
-    pkt.add(&ENCAP_TYPE, tvb, 0, 0, Value::Int(encap_of(m.linktype) as i64));
+    pkt.add(
+        &ENCAP_TYPE,
+        tvb,
+        0,
+        0,
+        Value::Int(encap_of(m.linktype) as i64),
+    );
     pkt.add(
         &TIME,
         tvb,
@@ -152,9 +165,9 @@ pub fn dissect(pkt: &mut Packet, tvb: &Tvb<'_>, times: Times) -> u32 {
 /// Wireshark's WTAP_ENCAP number for a LINKTYPE.
 pub fn encap_of(linktype: u32) -> i32 {
     match linktype {
-        1 => 1,    // Ethernet
-        0 => 15,   // NULL
-        101 => 7,  // RAW IP
+        1 => 1,   // Ethernet
+        0 => 15,  // NULL
+        101 => 7, // RAW IP
         12 | 14 => 7,
         113 => 25, // Linux SLL
         276 => 210,
