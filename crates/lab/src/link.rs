@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
+use wirelab_rudp::driver::bind_udp;
 use wirelab_rudp::impair::{Blackhole, GilbertElliott, ImpairConfig, ImpairStats, Impairment};
 
 /// Arguments of `wirelab link`.
@@ -243,8 +244,7 @@ async fn shutdown_signal() {
 /// Runs the relay until Ctrl-C, SIGTERM or `--duration`, prints and returns
 /// what it did.
 pub async fn run_link(args: LinkArgs) -> anyhow::Result<LinkReport> {
-    let front = UdpSocket::bind(args.listen)
-        .await
+    let front = bind_udp(args.listen)
         .with_context(|| format!("link: cannot bind --listen {}", args.listen))?;
     let listen = front.local_addr()?;
     eprintln!(
@@ -287,7 +287,7 @@ pub async fn run_link(args: LinkArgs) -> anyhow::Result<LinkReport> {
                 };
                 let now = Instant::now();
                 if let std::collections::hash_map::Entry::Vacant(e) = upstream.entry(client) {
-                    let sock = Arc::new(UdpSocket::bind(upstream_bind).await
+                    let sock = Arc::new(bind_udp(upstream_bind)
                         .context("link: cannot bind an upstream socket")?);
                     e.insert(sock.clone());
                     let tx = tx.clone();

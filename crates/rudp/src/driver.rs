@@ -72,6 +72,23 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
+/// Socket buffer size asked for (the kernel caps it at `net.core.rmem_max`).
+pub const SOCKET_BUFFER: usize = 4 << 20;
+
+/// Binds a non-blocking UDP socket with large send and receive buffers, so
+/// bursts at high rates are not dropped by the kernel before we read them.
+/// Must be called inside a tokio runtime.
+pub fn bind_udp(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // Best effort: a smaller buffer still works.
+    let _ = s.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = s.set_send_buffer_size(SOCKET_BUFFER);
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    UdpSocket::from_std(s.into())
+}
+
 fn io(e: std::io::Error) -> Error {
     Error::Io(e.to_string())
 }
@@ -80,7 +97,7 @@ impl Endpoint {
     /// Binds `addr` and starts the driver task. A zero cookie key is
     /// replaced by a random one, as is a zero seed.
     pub async fn bind(addr: SocketAddr, mut config: EndpointConfig) -> Result<Self, Error> {
-        let socket = UdpSocket::bind(addr).await.map_err(io)?;
+        let socket = bind_udp(addr).map_err(io)?;
         if config.cookie_key == [0; 16] {
             config.cookie_key = rand::random();
         }
