@@ -86,6 +86,10 @@ pub trait Controller: Send + fmt::Debug {
         lost_bytes: u64,
         persistent: bool,
     );
+    /// The last persistent-congestion event (a retransmission timeout)
+    /// turned out spurious: the packets it declared lost were acknowledged.
+    /// Controllers restore the state they had before it (F-RTO style undo).
+    fn on_spurious_timeout(&mut self) {}
     /// Congestion window in bytes.
     fn window(&self) -> u64;
     /// Pacing rate in bytes per second.
@@ -109,6 +113,7 @@ pub struct NewReno {
     ssthresh: u64,
     recovery_start: Option<Instant>,
     acked_in_ca: u64,
+    prior: Option<(u64, u64)>,
 }
 
 impl NewReno {
@@ -120,6 +125,7 @@ impl NewReno {
             ssthresh: u64::MAX,
             recovery_start: None,
             acked_in_ca: 0,
+            prior: None,
         }
     }
 }
@@ -144,6 +150,7 @@ impl Controller for NewReno {
     }
     fn on_congestion_event(&mut self, now: Instant, sent: Instant, _lost: u64, persistent: bool) {
         if persistent {
+            self.prior = Some((self.cwnd, self.ssthresh));
             self.cwnd = MIN_WINDOW_PACKETS * self.mss;
             self.recovery_start = Some(now);
             return;
@@ -155,6 +162,12 @@ impl Controller for NewReno {
         self.ssthresh = (self.cwnd / 2).max(MIN_WINDOW_PACKETS * self.mss);
         self.cwnd = self.ssthresh;
         self.acked_in_ca = 0;
+    }
+    fn on_spurious_timeout(&mut self) {
+        if let Some((cwnd, ssthresh)) = self.prior.take() {
+            self.cwnd = self.cwnd.max(cwnd);
+            self.ssthresh = ssthresh;
+        }
     }
     fn window(&self) -> u64 {
         self.cwnd
@@ -172,6 +185,7 @@ pub struct Cubic {
     epoch_start: Option<Instant>,
     w_est: f64,
     recovery_start: Option<Instant>,
+    prior: Option<Box<Cubic>>,
 }
 
 /// RFC 9438 §4.6 C.
@@ -191,6 +205,7 @@ impl Cubic {
             epoch_start: None,
             w_est: 0.0,
             recovery_start: None,
+            prior: None,
         }
     }
 }
@@ -235,6 +250,11 @@ impl Controller for Cubic {
         if !persistent && self.recovery_start.is_some_and(|r| sent <= r) {
             return;
         }
+        if persistent {
+            let mut saved = self.clone();
+            saved.prior = None;
+            self.prior = Some(Box::new(saved));
+        }
         self.recovery_start = Some(now);
         let mss = self.mss as f64;
         let cwnd = self.cwnd as f64 / mss;
@@ -253,6 +273,11 @@ impl Controller for Cubic {
         };
         self.k = (self.w_max * (1.0 - CUBIC_BETA) / CUBIC_C).cbrt();
         self.epoch_start = None;
+    }
+    fn on_spurious_timeout(&mut self) {
+        if let Some(p) = self.prior.take() {
+            *self = *p;
+        }
     }
     fn window(&self) -> u64 {
         self.cwnd
@@ -279,7 +304,7 @@ const PROBE_RTT_TIME: Duration = Duration::from_millis(200);
 /// pacing at a gain × bandwidth and a window of 2 × BDP.
 ///
 /// Loss filtering: when a sample's RTT shows no standing queue (within
-/// 25% + 2 ms of the minimum), its lost bytes are counted as carried by the
+/// 50% + 5 ms of the minimum), its lost bytes are counted as carried by the
 /// path — random loss on an uncongested path does not say the path is
 /// slower. With a queue present, loss is treated as congestive and only
 /// delivered bytes count.
@@ -301,6 +326,7 @@ pub struct Bbr {
     pacing_gain: f64,
     cwnd_gain: f64,
     bytes_in_flight: u64,
+    prior: Option<Box<Bbr>>,
 }
 
 impl Bbr {
@@ -323,6 +349,7 @@ impl Bbr {
             pacing_gain: HIGH_GAIN,
             cwnd_gain: HIGH_GAIN,
             bytes_in_flight: 0,
+            prior: None,
         }
     }
 
@@ -366,7 +393,7 @@ impl Controller for Bbr {
         // Bandwidth sample, loss-filtered.
         if rs.interval > Duration::ZERO && rs.delivered > 0 {
             let min_rtt = self.min_rtt.unwrap_or(rs.rtt);
-            let uncongested = rs.rtt <= min_rtt + min_rtt / 4 + Duration::from_millis(2);
+            let uncongested = rs.rtt <= min_rtt + min_rtt / 2 + Duration::from_millis(5);
             // Never count more lost than delivered bytes: at most 50% loss.
             let carried = if uncongested {
                 rs.delivered + rs.lost.min(rs.delivered)
@@ -432,6 +459,9 @@ impl Controller for Bbr {
 
     fn on_congestion_event(&mut self, _now: Instant, _sent: Instant, _lost: u64, persistent: bool) {
         if persistent {
+            let mut saved = self.clone();
+            saved.prior = None;
+            self.prior = Some(Box::new(saved));
             // The path went away (blackhole, rerouting): start over.
             self.bw_samples.clear();
             self.btl_bw = 0.0;
@@ -440,6 +470,15 @@ impl Controller for Bbr {
             self.cwnd_gain = HIGH_GAIN;
             self.full_bw = 0.0;
             self.full_bw_count = 0;
+        }
+    }
+
+    fn on_spurious_timeout(&mut self) {
+        if let Some(p) = self.prior.take() {
+            let (round, delivered) = (self.round, self.next_round_delivered);
+            *self = *p;
+            self.round = self.round.max(round);
+            self.next_round_delivered = self.next_round_delivered.max(delivered);
         }
     }
 

@@ -193,6 +193,7 @@ pub struct Connection {
     ping_pending: bool,
     close_to_send: Option<(u64, Vec<u8>)>,
     close_sends_allowed: u32,
+    close_resend_at: Option<Instant>,
 
     // Receiving.
     recv_pns: RangeSet,
@@ -275,6 +276,7 @@ impl Connection {
             ping_pending: false,
             close_to_send: None,
             close_sends_allowed: 0,
+            close_resend_at: None,
             recv_pns: RangeSet::new(),
             largest_recv: None,
             ack_eliciting_unacked: 0,
@@ -458,10 +460,14 @@ impl Connection {
             }
             State::Established => {}
         }
-        let until = now + self.pto() * 3;
+        let pto = self.pto();
+        let until = now + pto * 3;
         self.state = State::Closing { until };
         self.close_to_send = Some((code, reason.to_vec()));
         self.close_sends_allowed = 1;
+        // CLOSE is not acknowledged: send it again after one PTO, so an
+        // idle peer learns of the close even if the first copy is lost.
+        self.close_resend_at = Some(now + pto);
         self.close_reason = Some(CloseReason::Local { code });
     }
 
@@ -694,6 +700,7 @@ impl Connection {
             return; // acknowledges something never sent
         }
         let mut newly: Vec<(u64, SentPacket)> = Vec::new();
+        let mut spurious_timeout = false;
         for &(lo, hi) in &ack.ranges {
             let pns: Vec<u64> = self.sent.range(lo..=hi).map(|(&pn, _)| pn).collect();
             for pn in pns {
@@ -711,7 +718,8 @@ impl Connection {
                 self.lost_recent.remove(&pn);
                 self.stats.spurious_retransmissions += 1;
                 if by_timeout {
-                    continue; // lost ACKs, not reordering
+                    spurious_timeout = true;
+                    continue; // lost ACKs or a stall, not reordering
                 }
                 // RFC 8985 §6.2 style adaptation: a packet reordered by
                 // `dist` widens the packet threshold to cover it, and the
@@ -719,6 +727,14 @@ impl Connection {
                 let dist = largest_at_loss.saturating_sub(pn) + 1;
                 self.pkt_threshold = self.pkt_threshold.max(dist).min(64);
                 self.time_threshold = (self.time_threshold + 0.25).min(2.0);
+            }
+        }
+        if spurious_timeout {
+            self.stats.spurious_timeouts += 1;
+            self.cc.on_spurious_timeout();
+            // Only the newest timeout can be undone, once.
+            for v in self.lost_recent.values_mut() {
+                v.2 = false;
             }
         }
         if newly.is_empty() {
@@ -924,7 +940,10 @@ impl Connection {
         };
         match self.state {
             State::Closed => return None,
-            State::Closing { until } | State::Draining { until } => return Some(until),
+            State::Closing { until } => {
+                return Some(self.close_resend_at.map_or(until, |r| r.min(until)));
+            }
+            State::Draining { until } => return Some(until),
             State::Handshake => {
                 add(self.syn_due);
                 add(Some(self.created + self.config.handshake_timeout));
@@ -949,6 +968,10 @@ impl Connection {
         match self.state {
             State::Closed => return,
             State::Closing { until } | State::Draining { until } => {
+                if self.close_resend_at.is_some_and(|t| now >= t) {
+                    self.close_resend_at = None;
+                    self.close_sends_allowed += 1;
+                }
                 if now >= until {
                     let r = self.close_reason.clone().unwrap_or(CloseReason::Reset);
                     self.set_closed(r);

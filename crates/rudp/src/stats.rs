@@ -28,6 +28,8 @@ pub struct Stats {
     pub bytes_lost: u64,
     /// Packets declared lost that were acknowledged afterwards.
     pub spurious_retransmissions: u64,
+    /// Retransmission timeouts found spurious (and undone).
+    pub spurious_timeouts: u64,
     /// Congestion events (loss episodes reported to the controller).
     pub congestion_events: u64,
     /// Probe timeouts that fired.
@@ -78,13 +80,14 @@ impl fmt::Display for Stats {
         )?;
         writeln!(
             f,
-            "lost {} packets / {} bytes, {} spurious; {} congestion events, {} PTO, {} RTO",
+            "lost {} packets / {} bytes, {} spurious; {} congestion events, {} PTO, {} RTO ({} spurious)",
             self.packets_lost,
             self.bytes_lost,
             self.spurious_retransmissions,
             self.congestion_events,
             self.pto_expirations,
-            self.rto_expirations
+            self.rto_expirations,
+            self.spurious_timeouts
         )?;
         write!(
             f,
