@@ -194,6 +194,7 @@ pub struct Connection {
     close_to_send: Option<(u64, Vec<u8>)>,
     close_sends_allowed: u32,
     close_resend_at: Option<Instant>,
+    close_when_done: Option<u64>,
 
     // Receiving.
     recv_pns: RangeSet,
@@ -277,6 +278,7 @@ impl Connection {
             close_to_send: None,
             close_sends_allowed: 0,
             close_resend_at: None,
+            close_when_done: None,
             recv_pns: RangeSet::new(),
             largest_recv: None,
             ack_eliciting_unacked: 0,
@@ -469,6 +471,13 @@ impl Connection {
         // idle peer learns of the close even if the first copy is lost.
         self.close_resend_at = Some(now + pto);
         self.close_reason = Some(CloseReason::Local { code });
+    }
+
+    /// Graceful close after delivery: ends the stream (FIN) and closes with
+    /// `code` once everything written has been acknowledged.
+    pub fn close_when_done(&mut self, code: u64) {
+        self.fin_requested = true;
+        self.close_when_done = Some(code);
     }
 
     /// Aborts: returns an RST packet for the peer and closes at once.
@@ -1068,7 +1077,13 @@ impl Connection {
                 .emit(&mut out);
                 Some(self.finish_packet(now, out, None))
             }
-            State::Established => self.poll_data(now),
+            State::Established => {
+                if let (Some(code), true) = (self.close_when_done, self.fin_acked) {
+                    self.close(now, code, b"");
+                    return self.poll_transmit(now);
+                }
+                self.poll_data(now)
+            }
         }
     }
 

@@ -219,7 +219,8 @@ impl Drop for ConnInner {
         let mut st = self.ep.shared.lock();
         st.dropped.insert(self.h);
         if let Some(c) = st.ep.connection(self.h) {
-            c.close(Instant::now(), 0, b"");
+            // Deliver what was written, then close.
+            c.close_when_done(0);
         }
         drop(st);
         self.ep.shared.wake_driver.notify_one();
