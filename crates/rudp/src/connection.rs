@@ -19,7 +19,8 @@ use crate::{Error, Transmit};
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Largest UDP payload sent.
+    /// Largest UDP payload sent (default 1452, quinn's path-MTU ceiling: fits a
+    /// 1500-byte Ethernet MTU with IPv6 and UDP headers).
     pub mtu: usize,
     /// Receive window: bytes the peer may send beyond what the application read.
     pub recv_window: u64,
@@ -48,7 +49,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            mtu: 1400,
+            mtu: 1452,
             recv_window: 16 << 20,
             send_buffer: 16 << 20,
             idle_timeout: Duration::from_secs(30),
@@ -926,7 +927,8 @@ impl Connection {
     }
 
     fn keep_alive_deadline(&self) -> Option<Instant> {
-        if self.state != State::Established {
+        // With packets in flight the PTO and RTO timers keep things moving.
+        if self.state != State::Established || self.bytes_in_flight > 0 {
             return None;
         }
         self.config
@@ -966,7 +968,7 @@ impl Connection {
         add(self.rto_deadline);
         add(self.keep_alive_deadline());
         add(Some(self.idle_deadline()));
-        if self.has_sendable() && self.cwnd_allows() && self.config.pacing {
+        if self.has_sendable() && self.cwnd_allows() && self.pacing_active() {
             add(Some(self.pacer_next));
         }
         t
@@ -1163,8 +1165,14 @@ impl Connection {
         Some(self.finish_packet(now, out, None))
     }
 
+    fn pacing_active(&self) -> bool {
+        // Without an RTT sample the rate would come from the 333 ms guess
+        // and crawl: the window alone limits the first flight.
+        self.config.pacing && self.rtt.has_sample()
+    }
+
     fn pacer_allows(&mut self, now: Instant) -> bool {
-        if !self.config.pacing {
+        if !self.pacing_active() {
             return true;
         }
         let rate = self.cc.pacing_rate(&self.rtt).max(1.0);
@@ -1350,7 +1358,7 @@ impl Connection {
                 // samples until this is delivered are application-limited.
                 self.app_limited_until = Some(self.delivered + self.bytes_in_flight + rec.size);
             }
-            if self.config.pacing {
+            if self.pacing_active() {
                 let rate = self.cc.pacing_rate(&self.rtt).max(1.0);
                 self.pacer_next += Duration::from_secs_f64(rec.size as f64 / rate);
             }

@@ -466,7 +466,8 @@ async fn drive(shared: Arc<Shared>) {
                         to_wake.push(n.clone());
                     }
                 }
-                if c.is_closed() && dropped.contains(&h) {
+                // Closed and no handle will read it: forget it.
+                if c.is_closed() && (dropped.contains(&h) || !notifies.contains_key(&h)) {
                     ep.remove(h);
                     dropped.remove(&h);
                     notifies.remove(&h);

@@ -769,6 +769,35 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_never_panic() {
+        use rand::{Rng, RngCore, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(99);
+        for _ in 0..20_000 {
+            let len = rng.gen_range(0..200);
+            let mut b = vec![0u8; len];
+            rng.fill_bytes(&mut b);
+            // Half of them get a valid header so the frame parser runs.
+            if len >= HEADER_LEN && rng.gen_bool(0.5) {
+                b[0] = MAGIC;
+                b[1] = VERSION;
+                b[24..].iter_mut().take(1).for_each(|x| *x %= 12);
+                seal(&mut b);
+            }
+            if let Ok((_, payload)) = Header::parse(&b) {
+                if let Ok(frames) = parse_frames(payload) {
+                    // Whatever parses re-emits to something that parses the same.
+                    let mut out = Vec::new();
+                    for f in &frames {
+                        f.emit(&mut out);
+                    }
+                    let again = parse_frames(&out).unwrap();
+                    assert_eq!(again.len(), frames.len());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn truncated_and_malformed_never_panic() {
         assert!(matches!(
             Header::parse(&[0x52, 1, 3]),
