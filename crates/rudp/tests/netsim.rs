@@ -551,3 +551,39 @@ fn random_datagram_flood_does_not_disturb_a_transfer() {
     let st = sim.server.connection(s).unwrap().stats();
     println!("{:?} {st}", sim.server.stats());
 }
+
+#[test]
+fn keep_alive_holds_an_idle_connection_and_idle_timeout_ends_a_dead_one() {
+    let mut sim = Sim::new(link(0.0, 41), link(0.0, 42), Config::default());
+    let (c, s) = sim.connect(Duration::from_secs(5)).unwrap();
+    // 2 minutes of silence from the application: PINGs keep it open.
+    let start = sim.now;
+    assert!(
+        !sim.run_until(sim.elapsed() + Duration::from_secs(120), |sim| {
+            sim.client.connection(c).unwrap().is_closed()
+                || sim.server.connection(s).unwrap().is_closed()
+        })
+    );
+    assert!(sim.now - start >= Duration::from_secs(120));
+    let pings = sim.client.connection(c).unwrap().stats().packets_sent;
+    assert!(pings >= 120 / 5 - 2, "{pings} packets in 120 s");
+    // The path dies: both ends give up after the idle timeout (30 s).
+    sim.up.force_blackhole(true);
+    sim.down.force_blackhole(true);
+    let dead = sim.now;
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(60), |sim| {
+            sim.client.connection(c).unwrap().is_closed()
+                && sim.server.connection(s).unwrap().is_closed()
+        })
+    );
+    let took = sim.now - dead;
+    assert!(
+        took >= Duration::from_secs(25) && took <= Duration::from_secs(31),
+        "{took:?}"
+    );
+    assert_eq!(
+        sim.client.connection(c).unwrap().close_reason(),
+        Some(&wirelab_rudp::CloseReason::IdleTimeout)
+    );
+}
