@@ -326,6 +326,9 @@ pub struct Bbr {
     pacing_gain: f64,
     cwnd_gain: f64,
     bytes_in_flight: u64,
+    cwnd: u64,
+    acked: u64,
+    pacing_rate: f64,
     prior: Option<Box<Bbr>>,
 }
 
@@ -349,6 +352,9 @@ impl Bbr {
             pacing_gain: HIGH_GAIN,
             cwnd_gain: HIGH_GAIN,
             bytes_in_flight: 0,
+            cwnd: INITIAL_WINDOW_PACKETS * mss,
+            acked: 0,
+            pacing_rate: 0.0,
             prior: None,
         }
     }
@@ -367,13 +373,58 @@ impl Bbr {
     }
 }
 
-impl Controller for Bbr {
-    fn name(&self) -> &'static str {
-        "bbr"
+impl Bbr {
+    fn rate_sample(&mut self, now: Instant, rs: &RateSample, rtt: &Rtt) {
+        self.update_model(now, rs);
+        // BBR v1 cwnd: grow by what was acknowledged, up to gain × BDP once
+        // the pipe is full; before that, never shrink (slow-start-like).
+        let acked = std::mem::take(&mut self.acked);
+        let target = self.target_window();
+        if self.state != BbrState::Startup {
+            self.cwnd = (self.cwnd + acked).min(target);
+        } else if self.cwnd < target || rs.total_delivered < INITIAL_WINDOW_PACKETS * self.mss {
+            self.cwnd += acked;
+        }
+        self.cwnd = self.cwnd.max(4 * self.mss);
+        // Pacing: gain × bandwidth; during startup it only goes up, and
+        // keeps up with the window (2 × cwnd / srtt) so the early, small
+        // bandwidth samples do not hold back the doubling.
+        let mut rate = if self.btl_bw > 0.0 {
+            self.pacing_gain * self.btl_bw
+        } else {
+            self.initial_pacing(rtt)
+        };
+        if self.state == BbrState::Startup {
+            let srtt = rtt.smoothed().max(Duration::from_micros(100));
+            rate = rate.max(2.0 * self.cwnd as f64 / srtt.as_secs_f64());
+        }
+        let current = if self.pacing_rate > 0.0 {
+            self.pacing_rate
+        } else {
+            self.initial_pacing(rtt)
+        };
+        if self.state != BbrState::Startup || rate > current {
+            self.pacing_rate = rate;
+        } else {
+            self.pacing_rate = current;
+        }
     }
-    fn on_ack(&mut self, _now: Instant, _sent: Instant, _bytes: u64, _rtt: &Rtt) {}
+}
 
-    fn on_rate_sample(&mut self, now: Instant, rs: &RateSample, _rtt: &Rtt) {
+impl Bbr {
+    fn target_window(&self) -> u64 {
+        match self.bdp() {
+            Some(bdp) => ((self.cwnd_gain * bdp) as u64 + 3 * self.mss).max(4 * self.mss),
+            None => INITIAL_WINDOW_PACKETS * self.mss,
+        }
+    }
+
+    fn initial_pacing(&self, rtt: &Rtt) -> f64 {
+        let srtt = rtt.smoothed().max(Duration::from_micros(100));
+        HIGH_GAIN * (INITIAL_WINDOW_PACKETS * self.mss) as f64 / srtt.as_secs_f64()
+    }
+
+    fn update_model(&mut self, now: Instant, rs: &RateSample) {
         self.bytes_in_flight = rs.bytes_in_flight;
         // Round counting.
         let mut round_start = false;
@@ -456,6 +507,20 @@ impl Controller for Bbr {
             self.enter_probe_bw(now);
         }
     }
+}
+
+impl Controller for Bbr {
+    fn name(&self) -> &'static str {
+        "bbr"
+    }
+
+    fn on_ack(&mut self, _now: Instant, _sent: Instant, bytes: u64, _rtt: &Rtt) {
+        self.acked += bytes;
+    }
+
+    fn on_rate_sample(&mut self, now: Instant, rs: &RateSample, rtt: &Rtt) {
+        self.rate_sample(now, rs, rtt);
+    }
 
     fn on_congestion_event(&mut self, _now: Instant, _sent: Instant, _lost: u64, persistent: bool) {
         if persistent {
@@ -470,6 +535,8 @@ impl Controller for Bbr {
             self.cwnd_gain = HIGH_GAIN;
             self.full_bw = 0.0;
             self.full_bw_count = 0;
+            self.cwnd = INITIAL_WINDOW_PACKETS * self.mss;
+            self.pacing_rate = 0.0;
         }
     }
 
@@ -486,18 +553,14 @@ impl Controller for Bbr {
         if self.state == BbrState::ProbeRtt {
             return 4 * self.mss;
         }
-        match self.bdp() {
-            Some(bdp) => ((self.cwnd_gain * bdp) as u64 + 3 * self.mss).max(4 * self.mss),
-            None => INITIAL_WINDOW_PACKETS * self.mss,
-        }
+        self.cwnd
     }
 
     fn pacing_rate(&self, rtt: &Rtt) -> f64 {
-        if self.btl_bw > 0.0 {
-            self.pacing_gain * self.btl_bw
+        if self.pacing_rate > 0.0 {
+            self.pacing_rate
         } else {
-            let srtt = rtt.smoothed().max(Duration::from_micros(100));
-            HIGH_GAIN * (INITIAL_WINDOW_PACKETS * self.mss) as f64 / srtt.as_secs_f64()
+            self.initial_pacing(rtt)
         }
     }
 }

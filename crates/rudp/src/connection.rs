@@ -669,7 +669,13 @@ impl Connection {
         if fin {
             self.fin_offset = Some(end);
         }
-        if end > self.recv_off && !data.is_empty() {
+        if offset <= self.recv_off && end > self.recv_off && self.chunks.is_empty() {
+            // In order: straight to the readable buffer.
+            let skip = (self.recv_off - offset) as usize;
+            self.readable.extend(&data[skip..]);
+            self.stats.stream_bytes_received += end - self.recv_off;
+            self.recv_off = end;
+        } else if end > self.recv_off && !data.is_empty() {
             let skip = self.recv_off.saturating_sub(offset) as usize;
             let off = offset.max(self.recv_off);
             let slot = self.chunks.entry(off).or_default();
@@ -711,7 +717,15 @@ impl Connection {
         }
         let mut newly: Vec<(u64, SentPacket)> = Vec::new();
         let mut spurious_timeout = false;
+        let floor = match (self.sent.keys().next(), self.lost_recent.keys().next()) {
+            (Some(&a), Some(&b)) => a.min(b),
+            (Some(&a), None) | (None, Some(&a)) => a,
+            (None, None) => u64::MAX,
+        };
         for &(lo, hi) in &ack.ranges {
+            if hi < floor {
+                break; // ranges are descending: nothing below is tracked
+            }
             let pns: Vec<u64> = self.sent.range(lo..=hi).map(|(&pn, _)| pn).collect();
             for pn in pns {
                 if let Some(p) = self.sent.remove(&pn) {
@@ -1288,28 +1302,29 @@ impl Connection {
                     self.send_next += n;
                     (off, n, false)
                 };
-                let s = (off - self.send_base) as usize;
-                let (a, b) = self.send_buf.as_slices();
-                let data: Vec<u8> = if s + len as usize <= a.len() {
-                    a[s..s + len as usize].to_vec()
-                } else if s >= a.len() {
-                    b[s - a.len()..s - a.len() + len as usize].to_vec()
-                } else {
-                    let mut v = a[s..].to_vec();
-                    v.extend_from_slice(&b[..len as usize - (a.len() - s)]);
-                    v
-                };
                 let end = off + len;
                 let fin = self.fin_requested
                     && !self.fin_acked
                     && end == self.send_base + self.send_buf.len() as u64
                     && self.send_next == end;
-                Frame::Stream {
-                    offset: off,
-                    data: &data,
-                    fin,
+                // STREAM frame written in place (same bytes as Frame::emit),
+                // straight from the ring buffer without a temporary copy.
+                out.push(if fin {
+                    wire::frame_type::STREAM_FIN
+                } else {
+                    wire::frame_type::STREAM
+                });
+                wire::put_varint(&mut out, off);
+                wire::put_varint(&mut out, len);
+                let s = (off - self.send_base) as usize;
+                let e = s + len as usize;
+                let (a, b) = self.send_buf.as_slices();
+                if s < a.len() {
+                    out.extend_from_slice(&a[s..e.min(a.len())]);
                 }
-                .emit(&mut out);
+                if e > a.len() {
+                    out.extend_from_slice(&b[s.saturating_sub(a.len())..e - a.len()]);
+                }
                 if fin {
                     self.fin_sent = true;
                     rec.fin = true;

@@ -245,7 +245,7 @@ fn check_loss(loss: f64, seed: u64) {
         o.client
     );
     // Behaviour, in virtual time: recovery keeps the link busy.
-    let floor = if loss <= 0.1 { 0.6 } else { 0.4 };
+    let floor = if loss <= 0.1 { 0.75 } else { 0.6 };
     assert!(
         goodput >= floor * ideal,
         "goodput {goodput:.0} below {floor} of ideal {ideal:.0}"
