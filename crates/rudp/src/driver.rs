@@ -402,7 +402,6 @@ impl Connection {
 
 async fn drive(shared: Arc<Shared>) {
     let mut buf = vec![0u8; 65_536];
-    let mut batch: Vec<(SocketAddr, Vec<u8>)> = Vec::new();
     let mut out = Vec::new();
     loop {
         let timeout = shared.lock().ep.poll_timeout();
@@ -413,11 +412,12 @@ async fn drive(shared: Arc<Shared>) {
             }
         };
         let busy = !out.is_empty();
+        let mut first: Option<(usize, SocketAddr)> = None;
         if !busy {
             tokio::select! {
                 r = shared.socket.recv_from(&mut buf) => {
-                    if let Ok((n, from)) = r {
-                        batch.push((from, buf[..n].to_vec()));
+                    if let Ok(x) = r {
+                        first = Some(x);
                     }
                 }
                 _ = sleep => {}
@@ -425,11 +425,18 @@ async fn drive(shared: Arc<Shared>) {
             }
         }
         out.clear();
-        // Drain what else is waiting, bounded.
-        while batch.len() < 256 {
-            match shared.socket.try_recv_from(&mut buf) {
-                Ok((n, from)) => batch.push((from, buf[..n].to_vec())),
-                Err(_) => break,
+        {
+            let mut st = shared.lock();
+            let now = Instant::now();
+            if let Some((n, from)) = first {
+                st.ep.handle(now, from, &buf[..n]);
+            }
+            // Drain what else is waiting, bounded, without copying.
+            for _ in 0..256 {
+                match shared.socket.try_recv_from(&mut buf) {
+                    Ok((n, from)) => st.ep.handle(now, from, &buf[..n]),
+                    Err(_) => break,
+                }
             }
         }
         let mut to_wake = Vec::new();
@@ -437,9 +444,6 @@ async fn drive(shared: Arc<Shared>) {
         {
             let mut st = shared.lock();
             let now = Instant::now();
-            for (from, d) in batch.drain(..) {
-                st.ep.handle(now, from, &d);
-            }
             st.ep.handle_timeout(now);
             while out.len() < 256 {
                 match st.ep.poll_transmit(now) {

@@ -322,18 +322,15 @@ impl Endpoint {
             return Some(t);
         }
         // Round-robin over connections, starting after the last one served.
-        let keys: Vec<u64> = self
-            .connections
-            .range(self.poll_cursor.saturating_add(1)..)
-            .chain(self.connections.range(..=self.poll_cursor))
-            .map(|(&k, _)| k)
-            .collect();
-        for k in keys {
-            if let Some(t) = self
-                .connections
-                .get_mut(&k)
-                .and_then(|c| c.poll_transmit(now))
-            {
+        let cursor = self.poll_cursor;
+        for (&k, c) in self.connections.range_mut(cursor.saturating_add(1)..) {
+            if let Some(t) = c.poll_transmit(now) {
+                self.poll_cursor = k;
+                return Some(t);
+            }
+        }
+        for (&k, c) in self.connections.range_mut(..=cursor) {
+            if let Some(t) = c.poll_transmit(now) {
                 self.poll_cursor = k;
                 return Some(t);
             }
