@@ -104,6 +104,10 @@ pub trait Controller: Send + fmt::Debug {
 const MIN_WINDOW_PACKETS: u64 = 2;
 /// Initial window in packets (RFC 9002 §7.2 uses 10).
 const INITIAL_WINDOW_PACKETS: u64 = 10;
+/// Initial window of the paced controller, in packets: Chromium QUIC's
+/// default of 32. Pacing spreads it over the first round trip, so it does
+/// not arrive as a burst.
+const BBR_INITIAL_WINDOW_PACKETS: u64 = 32;
 
 /// RFC 9002 §7 NewReno.
 #[derive(Debug, Clone)]
@@ -352,7 +356,7 @@ impl Bbr {
             pacing_gain: HIGH_GAIN,
             cwnd_gain: HIGH_GAIN,
             bytes_in_flight: 0,
-            cwnd: INITIAL_WINDOW_PACKETS * mss,
+            cwnd: BBR_INITIAL_WINDOW_PACKETS * mss,
             acked: 0,
             pacing_rate: 0.0,
             prior: None,
@@ -382,7 +386,7 @@ impl Bbr {
         let target = self.target_window();
         if self.state != BbrState::Startup {
             self.cwnd = (self.cwnd + acked).min(target);
-        } else if self.cwnd < target || rs.total_delivered < INITIAL_WINDOW_PACKETS * self.mss {
+        } else if self.cwnd < target || rs.total_delivered < BBR_INITIAL_WINDOW_PACKETS * self.mss {
             self.cwnd += acked;
         }
         self.cwnd = self.cwnd.max(4 * self.mss);
@@ -415,13 +419,13 @@ impl Bbr {
     fn target_window(&self) -> u64 {
         match self.bdp() {
             Some(bdp) => ((self.cwnd_gain * bdp) as u64 + 3 * self.mss).max(4 * self.mss),
-            None => INITIAL_WINDOW_PACKETS * self.mss,
+            None => BBR_INITIAL_WINDOW_PACKETS * self.mss,
         }
     }
 
     fn initial_pacing(&self, rtt: &Rtt) -> f64 {
         let srtt = rtt.smoothed().max(Duration::from_micros(100));
-        HIGH_GAIN * (INITIAL_WINDOW_PACKETS * self.mss) as f64 / srtt.as_secs_f64()
+        HIGH_GAIN * (BBR_INITIAL_WINDOW_PACKETS * self.mss) as f64 / srtt.as_secs_f64()
     }
 
     fn update_model(&mut self, now: Instant, rs: &RateSample) {
@@ -535,7 +539,7 @@ impl Controller for Bbr {
             self.cwnd_gain = HIGH_GAIN;
             self.full_bw = 0.0;
             self.full_bw_count = 0;
-            self.cwnd = INITIAL_WINDOW_PACKETS * self.mss;
+            self.cwnd = BBR_INITIAL_WINDOW_PACKETS * self.mss;
             self.pacing_rate = 0.0;
         }
     }
