@@ -587,3 +587,41 @@ fn keep_alive_holds_an_idle_connection_and_idle_timeout_ends_a_dead_one() {
         Some(&wirelab_rudp::CloseReason::IdleTimeout)
     );
 }
+
+#[test]
+fn flow_control_holds_the_sender_to_the_receive_window() {
+    let conf = Config {
+        recv_window: 64 * 1024,
+        ..Config::default()
+    };
+    let mut sim = Sim::new(link(0.0, 51), link(0.0, 52), conf);
+    let (c, s) = sim.connect(Duration::from_secs(5)).unwrap();
+    let data = pattern(MB, 51);
+    sim.client.connection(c).unwrap().write(&data).unwrap();
+    sim.client.connection(c).unwrap().finish();
+    // Nobody reads for a second: the sender stops at the window.
+    let t = sim.elapsed() + Duration::from_secs(1);
+    sim.run_until(t, |_| false);
+    let sent = sim.client.connection(c).unwrap().stats().stream_bytes_sent;
+    assert!(sent <= 64 * 1024, "{sent} bytes sent into a 64 KiB window");
+    assert!(sent >= 60 * 1024, "{sent}: the window should be used");
+    assert_eq!(
+        sim.server.connection(s).unwrap().readable_len() as u64,
+        sent
+    );
+    // Reading opens the window again and everything arrives.
+    let mut got = Vec::new();
+    let mut buf = vec![0; 4096];
+    assert!(
+        sim.run_until(sim.elapsed() + Duration::from_secs(30), |sim| {
+            while let Some(n) = sim.server.connection(s).unwrap().read(&mut buf) {
+                if n == 0 {
+                    return true;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            false
+        })
+    );
+    assert!(got == data);
+}
