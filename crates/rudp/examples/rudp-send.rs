@@ -2,7 +2,7 @@
 //! for the receiver's `OK <bytes>` and prints the goodput measured from the
 //! start of the handshake to that answer.
 //!
-//!     cargo run --release -p wirelab-rudp --example rudp-send -- --connect 127.0.0.1:5000 --bytes 10000000 [--cc bbr|cubic|newreno]
+//!     cargo run --release -p wirelab-rudp --example rudp-send -- --connect 127.0.0.1:5000 --bytes 10000000 [--cc bbr|cubic|newreno] [--progress]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -31,6 +31,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ep = Endpoint::client("127.0.0.1:0".parse()?, config).await?;
     let start = Instant::now();
     let conn = ep.connect(to).await?;
+    if args.iter().any(|a| a == "--progress") {
+        // Every 100 ms: elapsed, stream bytes sent, srtt, cwnd, in flight, pacing.
+        let c = conn.clone();
+        tokio::spawn(async move {
+            let t0 = Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let Some(s) = c.stats() else { break };
+                eprintln!(
+                    "{:>6.0} ms sent {:>9} lost {:>5} srtt {:>5.1} ms cwnd {:>7} inflight {:>7} pacing {:>6.1} Mbit/s",
+                    t0.elapsed().as_secs_f64() * 1e3,
+                    s.stream_bytes_sent,
+                    s.packets_lost,
+                    s.srtt.as_secs_f64() * 1e3,
+                    s.cwnd,
+                    s.bytes_in_flight,
+                    s.pacing_rate * 8e-6
+                );
+            }
+        });
+    }
     let chunk = vec![0x5au8; 1 << 16];
     let mut left = bytes;
     while left > 0 {
