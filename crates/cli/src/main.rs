@@ -29,6 +29,8 @@ enum Cmd {
     Dhcp(wirelab_services::dhcp::DhcpArgs),
     /// DHCP client: obtain, renew and release a lease on an interface.
     DhcpClient(wirelab_services::dhcp::ClientArgs),
+    /// UDP relay with loss, delay, jitter, reordering, rate limit… (netem's job).
+    Link(wirelab_lab::link::LinkArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,9 @@ fn main() -> ExitCode {
         Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
         Cmd::Dhcp(a) => serve(wirelab_services::dhcp::run(a)),
         Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
+        Cmd::Link(args) => {
+            serve(async move { wirelab_lab::link::run_link(args).await.map(|_| ()) })
+        }
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
