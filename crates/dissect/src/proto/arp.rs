@@ -180,45 +180,43 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     }
     let mut info_sha = String::new();
     let mut info_spa = String::new();
+    let mut info_tha = String::new();
     let mut info_tpa = String::new();
-    hw_addr(
+    let hw = is_eth.then_some(Known::Ether);
+    let pr = is_ip.then_some(Known::Ipv4);
+    address(
         cx,
         &tvb,
         sha,
         hln,
-        is_eth,
-        &SRC_HW_MAC,
+        hw.map(|k| (k, &SRC_HW_MAC)),
         &SRC_HW,
         &mut info_sha,
     )?;
-    proto_addr(
+    address(
         cx,
         &tvb,
         spa,
         pln,
-        is_ip,
-        &SRC_IPV4,
+        pr.map(|k| (k, &SRC_IPV4)),
         &SRC_PROTO,
         &mut info_spa,
     )?;
-    let mut info_tha = String::new();
-    hw_addr(
+    address(
         cx,
         &tvb,
         tha,
         hln,
-        is_eth,
-        &DST_HW_MAC,
+        hw.map(|k| (k, &DST_HW_MAC)),
         &DST_HW,
         &mut info_tha,
     )?;
-    proto_addr(
+    address(
         cx,
         &tvb,
         tpa,
         pln,
-        is_ip,
-        &DST_IPV4,
+        pr.map(|k| (k, &DST_IPV4)),
         &DST_PROTO,
         &mut info_tpa,
     )?;
@@ -348,64 +346,50 @@ pub static DUPLICATE_FRAME: FieldDef = FieldDef::new(
     FieldType::FrameNum,
 );
 
-#[allow(clippy::too_many_arguments)]
-fn hw_addr(
-    cx: &mut Cx<'_>,
-    tvb: &Tvb<'_>,
-    off: usize,
-    len: usize,
-    is_eth: bool,
-    mac: FieldRef,
-    raw: FieldRef,
-    info: &mut String,
-) -> R<()> {
-    if len == 0 {
-        return Ok(());
-    }
-    if is_eth {
-        let a = tvb.ether(off)?;
-        cx.pkt.add(mac, tvb, off, 6, Value::Ether(a));
-        fmt_ether(&a, info);
-    } else {
-        let b = tvb.bytes(off, len)?;
-        fmt_hex(b, None, info);
-        let sp = Span {
-            src: Src::Data(tvb.ds()),
-            start: tvb.base() + off as u32,
-            len: len as u32,
-        };
-        cx.pkt.add(raw, tvb, off, len, Value::Bytes(sp));
-    }
-    Ok(())
+/// How an address field is shown when its type is one Wireshark knows.
+#[derive(Clone, Copy)]
+enum Known {
+    /// A 6-byte Ethernet address.
+    Ether,
+    /// A 4-byte IPv4 address.
+    Ipv4,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn proto_addr(
+/// Adds one of the four addresses: typed when the header says Ethernet or
+/// IPv4 (`typed`), as bytes otherwise; its text goes to `info`.
+fn address(
     cx: &mut Cx<'_>,
     tvb: &Tvb<'_>,
     off: usize,
     len: usize,
-    is_ip: bool,
-    ipv4: FieldRef,
+    typed: Option<(Known, FieldRef)>,
     raw: FieldRef,
     info: &mut String,
 ) -> R<()> {
     if len == 0 {
         return Ok(());
     }
-    if is_ip {
-        let a = tvb.ipv4(off)?;
-        cx.pkt.add(ipv4, tvb, off, 4, Value::Ipv4(a));
-        fmt_ipv4(&a, info);
-    } else {
-        let b = tvb.bytes(off, len)?;
-        fmt_hex(b, None, info);
-        let sp = Span {
-            src: Src::Data(tvb.ds()),
-            start: tvb.base() + off as u32,
-            len: len as u32,
-        };
-        cx.pkt.add(raw, tvb, off, len, Value::Bytes(sp));
+    match typed {
+        Some((Known::Ether, f)) => {
+            let a = tvb.ether(off)?;
+            cx.pkt.add(f, tvb, off, 6, Value::Ether(a));
+            fmt_ether(&a, info);
+        }
+        Some((Known::Ipv4, f)) => {
+            let a = tvb.ipv4(off)?;
+            cx.pkt.add(f, tvb, off, 4, Value::Ipv4(a));
+            fmt_ipv4(&a, info);
+        }
+        None => {
+            let b = tvb.bytes(off, len)?;
+            fmt_hex(b, None, info);
+            let sp = Span {
+                src: Src::Data(tvb.ds()),
+                start: tvb.base() + off as u32,
+                len: len as u32,
+            };
+            cx.pkt.add(raw, tvb, off, len, Value::Bytes(sp));
+        }
     }
     Ok(())
 }
