@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn shared() -> PathBuf {
-    match std::env::var_os("WIRELAB_SHARED") {
+    let p = match std::env::var_os("WIRELAB_SHARED") {
         Some(p) => PathBuf::from(p),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    }
+    };
+    // The parity tools work out paths from their own location and from the
+    // working directory; both must name the same real directory.
+    std::fs::canonicalize(&p).unwrap_or(p)
 }
 
 fn wirelab() -> Command {
