@@ -302,28 +302,14 @@ pub static RESP_NAME: FieldDef =
 /// `dns.resp.type`.
 pub static RESP_TYPE: FieldDef =
     FieldDef::new("dns.resp.type", "Type", FieldType::U16).with_strings(QRY_TYPE_VALS);
-const RESP_CLASS_VALS: ValueStrings = &[
-    (1, "IN"),
-    (2, "CS"),
-    (3, "CH"),
-    (4, "HS"),
-    (254, "NONE"),
-    (255, "ANY"),
-    (1, "IN"),
-    (2, "CS"),
-    (3, "CH"),
-    (4, "HS"),
-    (254, "NONE"),
-    (255, "ANY"),
-];
 /// `dns.resp.class`.
 pub static RESP_CLASS: FieldDef = FieldDef::new("dns.resp.class", "Class", FieldType::U16)
     .with_base(Base::Hex)
-    .with_strings(RESP_CLASS_VALS);
+    .with_strings(QRY_CLASS_VALS);
 /// `dns.resp.class` in mDNS (the top bit is the cache-flush bit).
 pub static RESP_CLASS_MDNS: FieldDef = FieldDef::new("dns.resp.class", "Class", FieldType::U16)
     .with_base(Base::Hex)
-    .with_strings(RESP_CLASS_VALS)
+    .with_strings(QRY_CLASS_VALS)
     .with_mask(0x7fff, 16);
 /// `dns.resp.cache_flush`.
 pub static RESP_CACHE_FLUSH: FieldDef =
@@ -582,127 +568,14 @@ pub static DS_DIGEST_TYPE: FieldDef =
 /// `dns.ds.digest`.
 pub static DS_DIGEST: FieldDef =
     FieldDef::new("dns.ds.digest", "Digest", FieldType::Bytes).with_base(Base::None);
-const RRSIG_TYPE_COVERED_VALS: ValueStrings = &[
-    (0, "Unused"),
-    (1, "A (Host Address)"),
-    (2, "NS (authoritative Name Server)"),
-    (3, "MD (Mail Destination)"),
-    (4, "MF (Mail Forwarder)"),
-    (5, "CNAME (Canonical NAME for an alias)"),
-    (6, "SOA (Start Of a zone of Authority)"),
-    (7, "MB (MailBox domain name)"),
-    (8, "MG (Mail Group member)"),
-    (9, "MR (Mail Rename domain)"),
-    (10, "NULL RR"),
-    (11, "WKS (Well Known Service)"),
-    (12, "PTR (domain name PoinTeR)"),
-    (13, "HINFO (host information)"),
-    (14, "MINFO (Mailbox or mail list information)"),
-    (15, "MX (Mail eXchange)"),
-    (16, "TXT (Text strings)"),
-    (17, "RP (Responsible Person)"),
-    (18, "AFSDB (AFS Data Base location)"),
-    (19, "X25 (XX.25 PSDN address)"),
-    (20, "ISDN (ISDN address)"),
-    (21, "RT (Route Through)"),
-    (22, "NSAP (NSAP address)"),
-    (23, "NSAP-PTR (NSAP domain name pointer)"),
-    (24, "SIG (security signature)"),
-    (25, "KEY (security key)"),
-    (26, "PX (X.400 mail mapping information)"),
-    (27, "GPOS (Geographical Position)"),
-    (28, "AAAA (IPv6 Address)"),
-    (29, "LOC (Location Information)"),
-    (30, "NXT (Next Domain)"),
-    (31, "EID (Endpoint Identifier)"),
-    (32, "NIMLOC (Nimrod Locator)"),
-    (33, "SRV (Server Selection)"),
-    (34, "ATMA (ATM Address)"),
-    (35, "NAPTR (Naming Authority Pointer)"),
-    (36, "KX (Key Exchanger)"),
-    (37, "CERT"),
-    (38, "A6 (OBSOLETE - use AAAA)"),
-    (39, "DNAME"),
-    (40, "SINK"),
-    (41, "OPT"),
-    (42, "APL"),
-    (43, "DS (Delegation Signer)"),
-    (44, "SSHFP (SSH Key Fingerprint)"),
-    (45, "IPSECKEY"),
-    (46, "RRSIG (Resource Record Signature)"),
-    (47, "NSEC (Next Secure)"),
-    (48, "DNSKEY (DNS Public Key)"),
-    (49, "DHCID"),
-    (50, "NSEC3"),
-    (51, "NSEC3PARAM"),
-    (52, "TLSA"),
-    (55, "HIP (Host Identity Protocol)"),
-    (57, "RKEY"),
-    (58, "TALINK (Trust Anchor LINK)"),
-    (59, "CDS (Child DS)"),
-    (60, "CDNSKEY (DNSKEY(s) the Child wants reflected in DS)"),
-    (61, "OPENPGPKEY (OpenPGP Key)"),
-    (62, "CSYNC (Child-to-Parent Synchronization)"),
-    (63, "ZONEMD"),
-    (64, "SVCB (General Purpose Service Endpoints)"),
-    (65, "HTTPS (HTTPS Specific Service Endpoints)"),
-    (99, "SPF"),
-    (100, "UINFO"),
-    (101, "UID"),
-    (102, "GID"),
-    (103, "UNSPEC"),
-    (104, "NID (NodeID)"),
-    (105, "L32 (Locator32)"),
-    (106, "L64 (Locator64)"),
-    (107, "LP (Locator FQDN)"),
-    (108, "EUI48"),
-    (109, "EUI64"),
-    (249, "TKEY (Transaction Key)"),
-    (250, "TSIG (Transaction Signature)"),
-    (251, "IXFR (incremental transfer)"),
-    (252, "AXFR (transfer of an entire zone)"),
-    (253, "MAILB (mailbox-related RRs)"),
-    (254, "MAILA (mail agent RRs)"),
-    (
-        255,
-        "* (A request for all records the server/cache has available)",
-    ),
-    (256, "URI"),
-    (257, "CAA (Certification Authority Restriction)"),
-    (32768, "TA (DNSSEC Trust Authorities)"),
-    (32769, "DLV (DNSSEC Lookaside Validation)"),
-    (65281, "WINS"),
-    (65282, "WINS-R"),
-    (65422, "XPF"),
-];
 /// `dns.rrsig.type_covered`.
 pub static RRSIG_TYPE_COVERED: FieldDef =
     FieldDef::new("dns.rrsig.type_covered", "Type Covered", FieldType::U16)
-        .with_strings(RRSIG_TYPE_COVERED_VALS);
-const RRSIG_ALGORITHM_VALS: ValueStrings = &[
-    (1, "RSA/MD5"),
-    (2, "Diffie-Hellman"),
-    (3, "DSA"),
-    (4, "Elliptic curve crypto"),
-    (5, "RSA/SHA1"),
-    (6, "DSA + NSEC3/SHA1"),
-    (7, "RSA/SHA1 + NSEC3/SHA1"),
-    (8, "RSA/SHA-256"),
-    (10, "RSA/SHA-512"),
-    (12, "GOST R 34.10-2001"),
-    (13, "ECDSA Curve P-256 with SHA-256"),
-    (14, "ECDSA Curve P-386 with SHA-386"),
-    (15, "Ed25519"),
-    (16, "Ed448"),
-    (157, "HMAC/MD5"),
-    (252, "Indirect key"),
-    (253, "Private, domain name"),
-    (254, "Private, OID"),
-];
+        .with_strings(QRY_TYPE_VALS);
 /// `dns.rrsig.algorithm`.
 pub static RRSIG_ALGORITHM: FieldDef =
     FieldDef::new("dns.rrsig.algorithm", "Algorithm", FieldType::U8)
-        .with_strings(RRSIG_ALGORITHM_VALS);
+        .with_strings(DS_ALGORITHM_VALS);
 /// `dns.rrsig.labels`.
 pub static RRSIG_LABELS: FieldDef = FieldDef::new("dns.rrsig.labels", "Labels", FieldType::U8);
 /// `dns.rrsig.original_ttl`.
@@ -776,30 +649,10 @@ pub static DNSKEY_FLAGS_RESERVED: FieldDef = FieldDef::new(
 /// `dns.dnskey.protocol`.
 pub static DNSKEY_PROTOCOL: FieldDef =
     FieldDef::new("dns.dnskey.protocol", "Protocol", FieldType::U8);
-const DNSKEY_ALGORITHM_VALS: ValueStrings = &[
-    (1, "RSA/MD5"),
-    (2, "Diffie-Hellman"),
-    (3, "DSA"),
-    (4, "Elliptic curve crypto"),
-    (5, "RSA/SHA1"),
-    (6, "DSA + NSEC3/SHA1"),
-    (7, "RSA/SHA1 + NSEC3/SHA1"),
-    (8, "RSA/SHA-256"),
-    (10, "RSA/SHA-512"),
-    (12, "GOST R 34.10-2001"),
-    (13, "ECDSA Curve P-256 with SHA-256"),
-    (14, "ECDSA Curve P-386 with SHA-386"),
-    (15, "Ed25519"),
-    (16, "Ed448"),
-    (157, "HMAC/MD5"),
-    (252, "Indirect key"),
-    (253, "Private, domain name"),
-    (254, "Private, OID"),
-];
 /// `dns.dnskey.algorithm`.
 pub static DNSKEY_ALGORITHM: FieldDef =
     FieldDef::new("dns.dnskey.algorithm", "Algorithm", FieldType::U8)
-        .with_strings(DNSKEY_ALGORITHM_VALS);
+        .with_strings(DS_ALGORITHM_VALS);
 /// `dns.dnskey.key_id`.
 pub static DNSKEY_KEY_ID: FieldDef = FieldDef::new("dns.dnskey.key_id", "Key id", FieldType::U16);
 /// `dns.dnskey.public_key`.
@@ -869,24 +722,13 @@ pub static SVCB_SVCPARAM_VALUE_LENGTH: FieldDef = FieldDef::new(
 pub static SVCB_SVCPARAM_VALUE: FieldDef =
     FieldDef::new("dns.svcb.svcparam.value", "SvcParamValue", FieldType::Bytes)
         .with_base(Base::None);
-const SVCB_SVCPARAM_MANDATORY_KEY_VALS: ValueStrings = &[
-    (0, "mandatory"),
-    (1, "alpn"),
-    (2, "no-default-alpn"),
-    (3, "port"),
-    (4, "ipv4hint"),
-    (5, "echconfig"),
-    (6, "ipv6hint"),
-    (32769, "odohconfig"),
-    (65535, "key65535"),
-];
 /// `dns.svcb.svcparam.mandatory.key`.
 pub static SVCB_SVCPARAM_MANDATORY_KEY: FieldDef = FieldDef::new(
     "dns.svcb.svcparam.mandatory.key",
     "Mandatory key",
     FieldType::U16,
 )
-.with_strings(SVCB_SVCPARAM_MANDATORY_KEY_VALS);
+.with_strings(SVCB_SVCPARAM_KEY_VALS);
 /// `dns.svcb.svcparam.alpn.length`.
 pub static SVCB_SVCPARAM_ALPN_LENGTH: FieldDef = FieldDef::new(
     "dns.svcb.svcparam.alpn.length",

@@ -1106,51 +1106,6 @@ pub static HANDSHAKE_EXTENSIONS_SUPPORTED_VERSIONS_LEN: FieldDef = FieldDef::new
     "Supported Versions length",
     FieldType::U8,
 );
-const HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION_VALS: ValueStrings = &[
-    (2, "SSL 2.0"),
-    (768, "SSL 3.0"),
-    (769, "TLS 1.0"),
-    (257, "GMTLS"),
-    (770, "TLS 1.1"),
-    (771, "TLS 1.2"),
-    (772, "TLS 1.3"),
-    (32526, "TLS 1.3 (draft 14)"),
-    (32527, "TLS 1.3 (draft 15)"),
-    (32528, "TLS 1.3 (draft 16)"),
-    (32529, "TLS 1.3 (draft 17)"),
-    (32530, "TLS 1.3 (draft 18)"),
-    (32531, "TLS 1.3 (draft 19)"),
-    (32532, "TLS 1.3 (draft 20)"),
-    (32533, "TLS 1.3 (draft 21)"),
-    (32534, "TLS 1.3 (draft 22)"),
-    (32535, "TLS 1.3 (draft 23)"),
-    (32536, "TLS 1.3 (draft 24)"),
-    (32537, "TLS 1.3 (draft 25)"),
-    (32538, "TLS 1.3 (draft 26)"),
-    (32539, "TLS 1.3 (draft 27)"),
-    (32540, "TLS 1.3 (draft 28)"),
-    (64279, "TLS 1.3 (Facebook draft 23)"),
-    (64282, "TLS 1.3 (Facebook draft 26)"),
-    (256, "DTLS 1.0 (OpenSSL pre 0.9.8f)"),
-    (65279, "DTLS 1.0"),
-    (65277, "DTLS 1.2"),
-    (2570, "Reserved (GREASE)"),
-    (6682, "Reserved (GREASE)"),
-    (10794, "Reserved (GREASE)"),
-    (14906, "Reserved (GREASE)"),
-    (19018, "Reserved (GREASE)"),
-    (23130, "Reserved (GREASE)"),
-    (27242, "Reserved (GREASE)"),
-    (31354, "Reserved (GREASE)"),
-    (35466, "Reserved (GREASE)"),
-    (39578, "Reserved (GREASE)"),
-    (43690, "Reserved (GREASE)"),
-    (47802, "Reserved (GREASE)"),
-    (51914, "Reserved (GREASE)"),
-    (56026, "Reserved (GREASE)"),
-    (60138, "Reserved (GREASE)"),
-    (64250, "Reserved (GREASE)"),
-];
 /// `tls.handshake.extensions.supported_version`.
 pub static HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION: FieldDef = FieldDef::new(
     "tls.handshake.extensions.supported_version",
@@ -1158,7 +1113,7 @@ pub static HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION: FieldDef = FieldDef::new(
     FieldType::U16,
 )
 .with_base(Base::Hex)
-.with_strings(HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION_VALS);
+.with_strings(RECORD_VERSION_VALS);
 /// `tls.handshake.sig_hash_alg_len`.
 pub static HANDSHAKE_SIG_HASH_ALG_LEN: FieldDef = FieldDef::new(
     "tls.handshake.sig_hash_alg_len",
@@ -1350,18 +1305,10 @@ pub static HANDSHAKE_EXTENSIONS_KEY_SHARE_CLIENT_LENGTH: FieldDef = FieldDef::ne
     "Client Key Share Length",
     FieldType::U16,
 );
-const RECORD_OPAQUE_TYPE_VALS: ValueStrings = &[
-    (20, "Change Cipher Spec"),
-    (21, "Alert"),
-    (22, "Handshake"),
-    (23, "Application Data"),
-    (24, "Heartbeat"),
-    (25, "Connection ID"),
-];
 /// `tls.record.opaque_type`.
 pub static RECORD_OPAQUE_TYPE: FieldDef =
     FieldDef::new("tls.record.opaque_type", "Opaque Type", FieldType::U8)
-        .with_strings(RECORD_OPAQUE_TYPE_VALS);
+        .with_strings(RECORD_CONTENT_TYPE_VALS);
 
 /// `tls.heartbeat_message`.
 pub static HEARTBEAT_MESSAGE: FieldDef = FieldDef::new(
