@@ -277,12 +277,6 @@ const QRY_CLASS_VALS: ValueStrings = &[
     (4, "HS"),
     (254, "NONE"),
     (255, "ANY"),
-    (1, "IN"),
-    (2, "CS"),
-    (3, "CH"),
-    (4, "HS"),
-    (254, "NONE"),
-    (255, "ANY"),
 ];
 /// `dns.qry.class`.
 pub static QRY_CLASS: FieldDef = FieldDef::new("dns.qry.class", "Class", FieldType::U16)
@@ -1460,47 +1454,21 @@ fn dissect_body(
         }
     }
     cx.pkt.close();
-    let qd = tvb.u16(base + 4)?;
-    add_uint(
-        cx,
-        if isupdate {
-            &COUNT_ZONES
-        } else {
-            &COUNT_QUERIES
-        },
-        tvb,
-        base + 4,
-        2,
-        qd as u64,
-    );
-    let an = tvb.u16(base + 6)?;
-    add_uint(
-        cx,
-        if isupdate {
-            &COUNT_PREREQUISITES
-        } else {
-            &COUNT_ANSWERS
-        },
-        tvb,
-        base + 6,
-        2,
-        an as u64,
-    );
-    let ns = tvb.u16(base + 8)?;
-    add_uint(
-        cx,
-        if isupdate {
-            &COUNT_UPDATES
-        } else {
-            &COUNT_AUTH_RR
-        },
-        tvb,
-        base + 8,
-        2,
-        ns as u64,
-    );
-    let ar = tvb.u16(base + 10)?;
-    add_uint(cx, &COUNT_ADD_RR, tvb, base + 10, 2, ar as u64);
+    // The four counts; an UPDATE names the first three differently.
+    let names: [(&'static FieldDef, &'static FieldDef); 4] = [
+        (&COUNT_QUERIES, &COUNT_ZONES),
+        (&COUNT_ANSWERS, &COUNT_PREREQUISITES),
+        (&COUNT_AUTH_RR, &COUNT_UPDATES),
+        (&COUNT_ADD_RR, &COUNT_ADD_RR),
+    ];
+    let mut counts = [0u16; 4];
+    for (k, (plain, update)) in names.into_iter().enumerate() {
+        let off = base + 4 + 2 * k;
+        counts[k] = tvb.u16(off)?;
+        let f = if isupdate { update } else { plain };
+        add_uint(cx, f, tvb, off, 2, counts[k] as u64);
+    }
+    let [qd, an, ns, ar] = counts;
     let mut off = base + 12;
     let mut multiple = false;
     if qd > 0 {
