@@ -56,6 +56,9 @@ pub struct ReadArgs {
     /// Output file format for -w: pcapng (default) or pcap.
     #[arg(short = 'F', value_name = "FORMAT")]
     pub out_format: Option<String>,
+    /// Statistics, as tshark's -z (repeatable): printed after the packets.
+    #[arg(short = 'z', value_name = "STATISTIC")]
+    pub stats: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -108,6 +111,10 @@ pub fn run(args: ReadArgs) -> Result<()> {
         (Some(rf), true) => Some(first_pass(&args.file, rf)?),
         _ => None,
     };
+    let mut taps = Vec::with_capacity(args.stats.len());
+    for spec in &args.stats {
+        taps.push(wirelab_analysis::tap(spec).map_err(|e| Usage(e.to_string()))?);
+    }
     let mut reader = wirelab_pcap::Reader::open(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     reader.deliver_custom_blocks(true);
@@ -127,7 +134,16 @@ pub fn run(args: ReadArgs) -> Result<()> {
     // only the fields printed or filtered on get tree nodes.
     let full_tree = args.verbose || format == Format::Json;
     dissector.set_labels(full_tree);
-    if !full_tree {
+    let tap_fields: Option<Vec<wirelab_dissect::FieldRef>> =
+        taps.iter()
+            .try_fold(Vec::new(), |mut acc, t| match t.want() {
+                wirelab_analysis::Want::Fields(f) => {
+                    acc.extend(f);
+                    Some(acc)
+                }
+                wirelab_analysis::Want::All => None,
+            });
+    if !full_tree && tap_fields.is_some() {
         let mut want: Vec<wirelab_dissect::FieldRef> =
             vec![&wirelab_dissect::proto::frame::TIME_RELATIVE];
         if let Some(f) = &fields {
@@ -136,6 +152,7 @@ pub fn run(args: ReadArgs) -> Result<()> {
         if let Some(f) = &display {
             want.extend_from_slice(f.fields());
         }
+        want.extend(tap_fields.into_iter().flatten());
         dissector.set_wanted(Some(&want));
     }
     let mut pkt = Packet::new();
@@ -162,6 +179,10 @@ pub fn run(args: ReadArgs) -> Result<()> {
             let meta = meta_of(&p, number);
             let data = p.data;
             dissector.dissect(meta, data, &mut pkt);
+            // Statistics see every packet read, whatever -Y shows (as tshark).
+            for t in taps.iter_mut() {
+                t.packet(&pkt, data);
+            }
             if let Some(f) = &display {
                 if !f.matches(&pkt, data) {
                     continue;
@@ -202,6 +223,11 @@ pub fn run(args: ReadArgs) -> Result<()> {
             out.write_all(b"[\n")?;
         }
         out.write_all(b"\n]\n")?;
+    }
+    if result.is_ok() {
+        for t in taps.iter_mut() {
+            t.finish(&mut out)?;
+        }
     }
     out.flush()?;
     if let Some(w) = writer {
