@@ -31,6 +31,10 @@ enum Cmd {
     DhcpClient(wirelab_services::dhcp::ClientArgs),
     /// UDP relay with loss, delay, jitter, reordering, rate limit… (netem's job).
     Link(wirelab_lab::link::LinkArgs),
+    /// Static HTTP/1.1 file server (`--generate-demo-files DIR` writes the scenario's files).
+    Http(wirelab_services::http::HttpArgs),
+    /// TCP echo server (`echo serve`) and client (`echo client --connect ADDR`).
+    Echo(wirelab_services::echo::EchoArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
         Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
         Cmd::Dhcp(a) => serve(wirelab_services::dhcp::run(a)),
         Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
+        Cmd::Http(a) => serve(wirelab_services::http::run(a)),
+        Cmd::Echo(a) => serve(wirelab_services::echo::run(a)),
         Cmd::Link(args) => {
             serve(async move { wirelab_lab::link::run_link(args).await.map(|_| ()) })
         }

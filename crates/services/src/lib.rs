@@ -11,3 +11,5 @@
 
 pub mod dhcp;
 pub mod dns;
+pub mod echo;
+pub mod http;
