@@ -137,6 +137,12 @@ impl Site {
 
     fn respond<B>(&self, req: &Request<B>) -> Response<FileBody> {
         let head = req.method() == Method::HEAD;
+        // RFC 9112 section 3.2: exactly one Host in an HTTP/1.1 request.
+        if req.version() == http::Version::HTTP_11
+            && req.headers().get_all(header::HOST).iter().count() != 1
+        {
+            return simple(StatusCode::BAD_REQUEST, head);
+        }
         if req.method() != Method::GET && !head {
             let mut r = simple(StatusCode::METHOD_NOT_ALLOWED, false);
             r.headers_mut()
@@ -467,7 +473,7 @@ mod tests {
     }
 
     fn get(site: &Site, path: &str, hdrs: &[(&str, &str)]) -> Response<FileBody> {
-        let mut b = Request::builder().uri(path);
+        let mut b = Request::builder().uri(path).header("host", "x");
         for (k, v) in hdrs {
             b = b.header(*k, *v);
         }
@@ -545,8 +551,12 @@ mod tests {
         let post = Request::builder()
             .method("POST")
             .uri("/a.txt")
+            .header("host", "x")
             .body(())
             .expect("req");
+        let no_host = Request::builder().uri("/a.txt").body(()).expect("req");
+        let r = site.handle(&no_host, "127.0.0.1:1".parse().expect("addr"));
+        assert_eq!(r.status(), 400, "HTTP/1.1 without Host");
         let r = site.handle(&post, "127.0.0.1:1".parse().expect("addr"));
         assert_eq!(r.status(), 405);
         assert_eq!(r.headers()["allow"], "GET, HEAD");
