@@ -9,5 +9,8 @@
 //! directly.
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod catalog;
+pub mod client;
 pub mod dhcp;
 pub mod dns;
