@@ -780,7 +780,7 @@ async fn download_http(
     } else {
         (Sha256::new(), 0)
     };
-    if have == e.size {
+    if have > 0 && have == e.size {
         finish_file(&part, path, e, written, h)?;
         return Ok((0, have));
     }
