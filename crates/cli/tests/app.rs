@@ -96,13 +96,53 @@ fn wait_tcp(port: u16, child: &mut Child, what: &str) {
     panic!("{what} did not listen on port {port} within 10 s");
 }
 
+/// Waits (at most 10 s) until a TCP socket listens on `port` in `ns`.
+fn wait_listen(ns: &str, port: u16, child: &mut Child, what: &str) {
+    wait_socket(ns, "-Hltn", port, child, what)
+}
+
+/// Waits (at most 10 s) until `ss FLAGS` lists a socket on `port` in `ns`.
+fn wait_socket(ns: &str, flags: &str, port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(st)) = child.try_wait() {
+            panic!("{what} exited early: {st}");
+        }
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, "ss", flags])
+            .arg(format!("sport = :{port}"))
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        if !out.is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on port {port} in {ns} within 10 s");
+}
+
 /// Starts a wirelab service with `--listen 127.0.0.1:0` among `args` and
 /// returns it with the address it announced on stderr
 /// (`<prefix>ADDR, …`). Its later stderr lines are echoed to ours.
 fn service(args: &[&str], prefix: &str) -> (Proc, SocketAddr) {
-    let mut child = Command::new(WIRELAB)
+    service_in(None, args, prefix)
+}
+
+/// [`service`] inside network namespace `ns` (if given). Its stdout is
+/// kept in a pipe for [`stop_and_read`].
+fn service_in(ns: Option<&str>, args: &[&str], prefix: &str) -> (Proc, SocketAddr) {
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, WIRELAB]);
+            c
+        }
+        None => Command::new(WIRELAB),
+    };
+    let mut child = cmd
         .args(args)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start wirelab");
@@ -129,6 +169,28 @@ fn service(args: &[&str], prefix: &str) -> (Proc, SocketAddr) {
     }
 }
 
+/// Stops a service with SIGTERM (bounded wait) and returns its stdout.
+fn stop_and_read(mut p: Proc) -> String {
+    // SAFETY: signals our own child by its pid.
+    unsafe {
+        libc::kill(p.0.id() as i32, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = p.0.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = p.0.kill();
+    let _ = p.0.wait();
+    let mut out = String::new();
+    if let Some(mut so) = p.0.stdout.take() {
+        let _ = so.read_to_string(&mut out);
+    }
+    out
+}
+
 /// The HTTP file server the catalog reads. Today nginx with autoindex;
 /// this is the one place to switch to `wirelab http`.
 struct HttpServer {
@@ -150,9 +212,13 @@ impl HttpServer {
 }
 
 fn start_http_server(root: &Path) -> HttpServer {
+    start_http_server_at(root, None, "127.0.0.1", free_port())
+}
+
+/// The HTTP file server on `ip:port`, inside network namespace `ns` if given.
+fn start_http_server_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpServer {
     let nginx = tool("nginx");
     let dir = TempDir::new("nginx");
-    let port = free_port();
     let d = dir.0.display();
     let conf = dir.0.join("nginx.conf");
     std::fs::write(
@@ -163,13 +229,21 @@ fn start_http_server(root: &Path) -> HttpServer {
              log_format req '$request $status';\naccess_log {d}/access.log req;\n\
              client_body_temp_path {d}/cb;\nproxy_temp_path {d}/px;\nfastcgi_temp_path {d}/fc;\n\
              uwsgi_temp_path {d}/uw;\nscgi_temp_path {d}/sc;\n\
-             server {{\n listen 127.0.0.1:{port};\n root {};\n autoindex on;\n\
+             server {{\n listen {ip}:{port};\n root {};\n autoindex on;\n\
              autoindex_exact_size on;\n }}\n}}\n",
             root.display()
         ),
     )
     .unwrap();
-    let child = Command::new(nginx)
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(nginx);
+            c
+        }
+        None => Command::new(nginx),
+    };
+    let child = cmd
         .arg("-c")
         .arg(&conf)
         .arg("-p")
@@ -181,7 +255,10 @@ fn start_http_server(root: &Path) -> HttpServer {
         .spawn()
         .expect("start nginx");
     let mut p = Proc(child);
-    wait_tcp(port, &mut p.0, "nginx");
+    match ns {
+        None => wait_tcp(port, &mut p.0, "nginx"),
+        Some(ns) => wait_listen(ns, port, &mut p.0, "nginx"),
+    }
     HttpServer {
         _proc: p,
         port,
@@ -369,17 +446,32 @@ fn catalog_lists_nginx_files_caches_and_reports_errors() {
 
 /// `wirelab dns` serving example.com → 127.0.0.1 / ::1.
 fn start_dns(dir: &Path) -> (Proc, SocketAddr) {
+    let port = free_port();
+    start_dns_at(dir, None, "127.0.0.1", port, "127.0.0.1")
+}
+
+/// `wirelab dns` on `ip:port` (in `ns` if given) serving example.com → `a`, ::1.
+fn start_dns_at(dir: &Path, ns: Option<&str>, ip: &str, port: u16, a: &str) -> (Proc, SocketAddr) {
     let zone = dir.join("example.zone");
     std::fs::write(
         &zone,
-        "$ORIGIN example.com.\n$TTL 300\n\
-         @ IN SOA ns1 hostmaster 1 7200 900 1209600 300\n\
-         @ IN NS ns1\n@ IN A 127.0.0.1\n@ IN AAAA ::1\nns1 IN A 127.0.0.1\n",
+        format!(
+            "$ORIGIN example.com.\n$TTL 300\n\
+             @ IN SOA ns1 hostmaster 1 7200 900 1209600 300\n\
+             @ IN NS ns1\n@ IN A {a}\n@ IN AAAA ::1\nns1 IN A {a}\n"
+        ),
     )
     .unwrap();
-    let port = free_port();
-    let child = Command::new(WIRELAB)
-        .args(["dns", "--listen", &format!("127.0.0.1:{port}")])
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, WIRELAB]);
+            c
+        }
+        None => Command::new(WIRELAB),
+    };
+    let child = cmd
+        .args(["dns", "--listen", &format!("{ip}:{port}")])
         .args(["--udp-workers", "1", "--log-level", "warn", "--zone"])
         .arg(&zone)
         .stdout(Stdio::null())
@@ -387,8 +479,11 @@ fn start_dns(dir: &Path) -> (Proc, SocketAddr) {
         .spawn()
         .expect("start wirelab dns");
     let mut p = Proc(child);
-    wait_tcp(port, &mut p.0, "wirelab dns");
-    (p, SocketAddr::from(([127, 0, 0, 1], port)))
+    match ns {
+        None => wait_tcp(port, &mut p.0, "wirelab dns"),
+        Some(ns) => wait_listen(ns, port, &mut p.0, "wirelab dns"),
+    }
+    (p, format!("{ip}:{port}").parse().unwrap())
 }
 
 /// A TCP echo server thread for `--echo`: echoes each connection until
@@ -419,7 +514,20 @@ struct Run {
 
 /// Runs `wirelab client ARGS` (killed after 180 s).
 fn client(args: &[&str]) -> Run {
-    let mut child = Command::new(WIRELAB)
+    client_in(None, args)
+}
+
+/// [`client`] inside network namespace `ns` if given.
+fn client_in(ns: Option<&str>, args: &[&str]) -> Run {
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, WIRELAB]);
+            c
+        }
+        None => Command::new(WIRELAB),
+    };
+    let mut child = cmd
         .arg("client")
         .args(args)
         .stdout(Stdio::piped())
@@ -605,7 +713,7 @@ fn client_journey_over_http_rudp_and_a_lossy_link() {
     assert!(r.stdout.contains("phase"), "summary table:\n{}", r.stdout);
 
     // 4. Over RUDP through `wirelab link` with 10 % loss each way.
-    let (_link, link_addr) = service(
+    let (link, link_addr) = service(
         &[
             "link",
             "--listen",
@@ -634,6 +742,19 @@ fn client_journey_over_http_rudp_and_a_lossy_link() {
     assert!(r.ok);
     let j = json(&r);
     check_downloads(&j, &out4.0, &files);
+    // The link did drop packets on the way to the client.
+    let report = stop_and_read(link);
+    let lost = report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server -> client: "))
+        .and_then(|l| l.split("lost ").nth(1))
+        .and_then(|l| l.split(',').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no link report:\n{report}"));
+    assert!(
+        lost > 100,
+        "10 % of ~2000 packets lost, not {lost}:\n{report}"
+    );
 }
 
 #[test]
@@ -849,4 +970,155 @@ fn malformed_requests_get_err_and_the_connection_lives_on() {
         c.echo(id).await.unwrap();
         c.bye().await.unwrap();
     });
+}
+
+fn ip(args: &[&str]) {
+    let st = Command::new("ip").args(args).status().expect("run ip");
+    assert!(st.success(), "ip {args:?} failed");
+}
+
+/// A server and a client network namespace joined by a veth pair (server
+/// side 10.20.30.40/24), removed with everything in them on drop.
+struct Netns {
+    s: String,
+    c: String,
+    sif: String,
+    cif: String,
+}
+
+impl Netns {
+    fn new() -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let id = format!(
+            "{}{}",
+            std::process::id() % 100_000,
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let n = Netns {
+            s: format!("wlas{id}"),
+            c: format!("wlac{id}"),
+            sif: format!("was{id}"),
+            cif: format!("wac{id}"),
+        };
+        ip(&["netns", "add", &n.s]);
+        ip(&["netns", "add", &n.c]);
+        ip(&[
+            "link", "add", &n.sif, "type", "veth", "peer", "name", &n.cif,
+        ]);
+        ip(&["link", "set", &n.sif, "netns", &n.s]);
+        ip(&["link", "set", &n.cif, "netns", &n.c]);
+        ip(&["-n", &n.s, "addr", "add", "10.20.30.40/24", "dev", &n.sif]);
+        for (ns, ifc) in [(&n.s, &n.sif), (&n.c, &n.cif)] {
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", ifc, "up"]);
+        }
+        n
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for ns in [&self.s, &self.c] {
+            if let Ok(o) = Command::new("ip").args(["netns", "pids", ns]).output() {
+                for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
+                    if let Ok(p) = pid.parse::<i32>() {
+                        // SAFETY: kill by pid of a process inside our own namespace.
+                        unsafe {
+                            libc::kill(p, libc::SIGKILL);
+                        }
+                    }
+                }
+            }
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+/// The scenario on a virtual network: the client has no address, gets one
+/// from `wirelab dhcp` (which names the DNS server), finds the application
+/// server with `wirelab dns`, and downloads the catalog's files from nginx.
+#[test]
+fn scenario_in_namespaces_from_dhcp_to_files() {
+    let net = Netns::new();
+    let www = TempDir::new("www");
+    let files = make_files(
+        &www.0,
+        &[("task2.pdf", 40_000), ("image-site.png", 300_000)],
+    );
+    let http = start_http_server_at(&www.0, Some(&net.s), "10.20.30.40", 80);
+    let tmp = TempDir::new("scenario");
+    let mut dhcp = Proc(
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &net.s,
+                WIRELAB,
+                "dhcp",
+                "--interface",
+                &net.sif,
+            ])
+            .arg("--leases")
+            .arg(tmp.0.join("leases"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start wirelab dhcp"),
+    );
+    wait_socket(&net.s, "-Hlun", 67, &mut dhcp.0, "wirelab dhcp");
+    let (_dns, _) = start_dns_at(&tmp.0, Some(&net.s), "10.20.30.40", 53, "10.20.30.40");
+    let (_cat, _) = service_in(
+        Some(&net.s),
+        &[
+            "catalog",
+            "--listen",
+            "10.20.30.40:49153",
+            "--http",
+            "http://10.20.30.40/",
+        ],
+        "catalog: listening on ",
+    );
+    let (_app, _) = service_in(
+        Some(&net.s),
+        &[
+            "app",
+            "--listen",
+            "10.20.30.40:49152",
+            "--catalog",
+            "10.20.30.40:49153",
+        ],
+        "app: listening on ",
+    );
+    let out = TempDir::new("out");
+    let r = client_in(
+        Some(&net.c),
+        &[
+            "--interface",
+            &net.cif,
+            "--out",
+            out.0.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(r.ok);
+    let j = json(&r);
+    check_downloads(&j, &out.0, &files);
+    let addr = j["dhcp"]["address"].as_str().unwrap().to_string();
+    assert!(addr.starts_with("10.20.30."), "{j}");
+    assert_eq!(j["dhcp"]["dns"], serde_json::json!(["10.20.30.40"]));
+    assert_eq!(j["dns"]["server"], "10.20.30.40:53");
+    assert_eq!(j["dns"]["a"]["addrs"], serde_json::json!(["10.20.30.40"]));
+    assert_eq!(j["rudp"]["server"], "10.20.30.40:49152");
+    assert_eq!(j["rudp"]["base"], "http://10.20.30.40/");
+    // The interface was configured with the leased address.
+    let shown = Command::new("ip")
+        .args(["-n", &net.c, "-4", "addr", "show", "dev", &net.cif])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains(&format!("{addr}/24")),
+        "{}",
+        String::from_utf8_lossy(&shown.stdout)
+    );
+    drop(http);
 }
