@@ -421,6 +421,8 @@ fn catalog_lists_nginx_files_caches_and_reports_errors() {
             "127.0.0.1:0",
             "--http",
             &format!("{}missing/", http.url()),
+            "--idle-timeout",
+            "0.5",
         ],
         "catalog: listening on ",
     );
@@ -429,6 +431,12 @@ fn catalog_lists_nginx_files_caches_and_reports_errors() {
         e,
         format!("ERR http GET {}missing/ answered 404 Not Found", http.url())
     );
+    // An idle connection is told why and closed.
+    let mut idle = CatalogConn::connect(addr404);
+    assert_eq!(idle.line(), "ERR idle timeout");
+    let mut rest = Vec::new();
+    idle.r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
 
     // The HTTP server is gone: a clear ERR, and the connection lives on.
     let url = http.url();
@@ -926,8 +934,15 @@ fn malformed_requests_get_err_and_the_connection_lives_on() {
     );
     // An app server whose catalog is down.
     let dead = format!("127.0.0.1:{}", free_port());
+    let cfg = TempDir::new("cfg");
+    let cfg_file = cfg.0.join("app.toml");
+    std::fs::write(
+        &cfg_file,
+        format!("listen = \"127.0.0.1:0\"\ncatalog = \"{dead}\"\n"),
+    )
+    .unwrap();
     let (_app2, app2_addr) = service(
-        &["app", "--listen", "127.0.0.1:0", "--catalog", &dead],
+        &["app", "--config", cfg_file.to_str().unwrap()],
         "app: listening on ",
     );
     runtime().block_on(async {

@@ -22,10 +22,12 @@
 //! through a 64 KiB buffer, checking its size against the catalog's.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use serde::Deserialize;
 use wirelab_rudp::driver::{Connection, Endpoint};
 use wirelab_rudp::{EndpointConfig, Stats};
 
@@ -41,15 +43,52 @@ const CATALOG_TIMEOUT: Duration = Duration::from_secs(120);
 /// Command-line arguments of `wirelab app`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AppArgs {
-    /// Address and port to serve on (UDP).
-    #[arg(long, default_value = "0.0.0.0:49152")]
-    pub listen: SocketAddr,
-    /// The catalog service (TCP) asked on GET and FETCH.
-    #[arg(long, default_value = "10.20.30.80:49153")]
-    pub catalog: SocketAddr,
+    /// Address and port to serve on, UDP [default: 0.0.0.0:49152].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// The catalog service (TCP) asked on GET and FETCH
+    /// [default: 10.20.30.80:49153].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub catalog: Option<SocketAddr>,
+    /// TOML configuration file (keys `listen`, `catalog`); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Log level (error, warn, info, debug, trace) or a tracing filter.
     #[arg(long, default_value = "info")]
     pub log_level: String,
+}
+
+/// The `--config` file of `wirelab app`. Every setting has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppConfig {
+    /// Address and port to serve on.
+    pub listen: SocketAddr,
+    /// The catalog service.
+    pub catalog: SocketAddr,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], PORT)),
+            catalog: SocketAddr::from(([10, 20, 30, 80], catalog::PORT)),
+        }
+    }
+}
+
+impl AppConfig {
+    /// The file (or the defaults), with the flags applied over it.
+    pub fn from_args(a: &AppArgs) -> anyhow::Result<Self> {
+        let mut c: Self = catalog::load_toml(a.config.as_deref())?;
+        if let Some(v) = a.listen {
+            c.listen = v;
+        }
+        if let Some(v) = a.catalog {
+            c.catalog = v;
+        }
+        Ok(c)
+    }
 }
 
 /// A client request.
@@ -447,12 +486,13 @@ pub async fn serve(ep: Endpoint, catalog: SocketAddr) {
 /// Runs `wirelab app` until the process is stopped.
 pub async fn run(args: AppArgs) -> anyhow::Result<()> {
     catalog::init_logging(&args.log_level)?;
-    let ep = Endpoint::server(args.listen, EndpointConfig::default())
+    let cfg = AppConfig::from_args(&args)?;
+    let ep = Endpoint::server(cfg.listen, EndpointConfig::default())
         .await
-        .with_context(|| format!("app: bind UDP {}", args.listen))?;
+        .with_context(|| format!("app: bind UDP {}", cfg.listen))?;
     let local = ep.local_addr()?;
-    eprintln!("app: listening on {local}, catalog {}", args.catalog);
-    serve(ep, args.catalog).await;
+    eprintln!("app: listening on {local}, catalog {}", cfg.catalog);
+    serve(ep, cfg.catalog).await;
     anyhow::bail!("app: the RUDP endpoint on {local} stopped")
 }
 

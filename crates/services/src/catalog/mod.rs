@@ -29,12 +29,14 @@ pub mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use http::header::{CONTENT_LENGTH, ETAG, LAST_MODIFIED};
 use http::{Method, StatusCode};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -54,22 +56,85 @@ pub const MAX_ENTRIES: usize = 100_000;
 /// Command-line arguments of `wirelab catalog`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CatalogArgs {
-    /// Address and port to serve on (TCP).
-    #[arg(long, default_value = "0.0.0.0:49153")]
-    pub listen: SocketAddr,
-    /// Base URL of the HTTP file server whose directory listing is read.
-    #[arg(long, default_value = "http://10.20.30.80/")]
-    pub http: String,
+    /// Address and port to serve on, TCP [default: 0.0.0.0:49153].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Base URL of the HTTP file server whose directory listing is read
+    /// [default: http://10.20.30.80/].
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
     /// Seconds a file's size and SHA-256 are trusted before the server is
-    /// asked again (HEAD; re-hashed only if ETag/Last-Modified/size changed).
-    #[arg(long, default_value_t = 30.0)]
-    pub ttl: f64,
-    /// Close a client connection idle this many seconds.
-    #[arg(long, default_value_t = 60.0)]
-    pub idle_timeout: f64,
+    /// asked again (HEAD; re-hashed only if ETag/Last-Modified/size
+    /// changed) [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub ttl: Option<f64>,
+    /// Close a client connection idle this many seconds [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout: Option<f64>,
+    /// TOML configuration file (keys `listen`, `http`, `ttl`,
+    /// `idle_timeout`); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Log level (error, warn, info, debug, trace) or a tracing filter.
     #[arg(long, default_value = "info")]
     pub log_level: String,
+}
+
+/// The `--config` file of `wirelab catalog`. Every setting has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogConfig {
+    /// Address and port to serve on.
+    pub listen: SocketAddr,
+    /// Base URL of the HTTP file server.
+    pub http: String,
+    /// Cache lifetime in seconds.
+    pub ttl: f64,
+    /// Idle timeout of client connections in seconds.
+    pub idle_timeout: f64,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([0, 0, 0, 0], PORT)),
+            http: "http://10.20.30.80/".into(),
+            ttl: 30.0,
+            idle_timeout: 60.0,
+        }
+    }
+}
+
+impl CatalogConfig {
+    /// The file (or the defaults), with the flags applied over it.
+    pub fn from_args(a: &CatalogArgs) -> anyhow::Result<Self> {
+        let mut c: Self = load_toml(a.config.as_deref())?;
+        if let Some(v) = a.listen {
+            c.listen = v;
+        }
+        if let Some(v) = &a.http {
+            c.http = v.clone();
+        }
+        if let Some(v) = a.ttl {
+            c.ttl = v;
+        }
+        if let Some(v) = a.idle_timeout {
+            c.idle_timeout = v;
+        }
+        Ok(c)
+    }
+}
+
+/// Reads a TOML config file, or gives the defaults without one.
+pub(crate) fn load_toml<T: serde::de::DeserializeOwned + Default>(
+    path: Option<&Path>,
+) -> anyhow::Result<T> {
+    let Some(path) = path else {
+        return Ok(T::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read config", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}: bad config", path.display()))
 }
 
 /// One file of the catalog.
@@ -427,12 +492,13 @@ pub(crate) fn init_logging(level: &str) -> anyhow::Result<()> {
 /// Runs `wirelab catalog` until the process is stopped.
 pub async fn run(args: CatalogArgs) -> anyhow::Result<()> {
     init_logging(&args.log_level)?;
-    let ttl = secs("--ttl", args.ttl)?;
-    let idle = secs("--idle-timeout", args.idle_timeout)?;
-    let cat = Arc::new(Catalog::new(&args.http, ttl)?);
-    let listener = TcpListener::bind(args.listen)
+    let cfg = CatalogConfig::from_args(&args)?;
+    let ttl = secs("ttl", cfg.ttl)?;
+    let idle = secs("idle timeout", cfg.idle_timeout)?;
+    let cat = Arc::new(Catalog::new(&cfg.http, ttl)?);
+    let listener = TcpListener::bind(cfg.listen)
         .await
-        .with_context(|| format!("catalog: bind {}", args.listen))?;
+        .with_context(|| format!("catalog: bind {}", cfg.listen))?;
     let local = listener.local_addr()?;
     eprintln!("catalog: listening on {local}, http {}", cat.base());
     serve(listener, cat, idle).await
@@ -465,6 +531,35 @@ mod tests {
             format_listing(&l),
             format!("OK 1 http://h/\na b.txt\t0\t{sha}\n")
         );
+    }
+
+    #[test]
+    fn config_file_then_flags() {
+        let dir = std::env::temp_dir().join(format!("wirelab-catalog-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("catalog.toml");
+        std::fs::write(&p, "http = \"http://127.0.0.1:8080/\"\nttl = 5.0\n").unwrap();
+        let mut a = CatalogArgs {
+            listen: None,
+            http: None,
+            ttl: Some(1.0),
+            idle_timeout: None,
+            config: Some(p.clone()),
+            log_level: "info".into(),
+        };
+        let c = CatalogConfig::from_args(&a).unwrap();
+        assert_eq!(c.http, "http://127.0.0.1:8080/");
+        assert_eq!((c.ttl, c.idle_timeout), (1.0, 60.0));
+        assert_eq!(c.listen, SocketAddr::from(([0, 0, 0, 0], PORT)));
+        std::fs::write(&p, "htp = 1\n").unwrap();
+        let e = CatalogConfig::from_args(&a).unwrap_err();
+        assert!(format!("{e:#}").contains("bad config"), "{e:#}");
+        a.config = None;
+        assert_eq!(
+            CatalogConfig::from_args(&a).unwrap().http,
+            "http://10.20.30.80/"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]
