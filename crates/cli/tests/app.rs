@@ -1137,3 +1137,55 @@ fn scenario_in_namespaces_from_dhcp_to_files() {
     );
     drop(http);
 }
+
+/// An answer too large for 512 bytes of UDP comes back truncated; the
+/// client asks again over TCP and reports it.
+#[test]
+fn truncated_dns_answer_is_retried_over_tcp() {
+    let tmp = TempDir::new("dns-tc");
+    let zone = tmp.0.join("many.zone");
+    let mut text = String::from(
+        "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 900 1209600 300\n\
+         @ IN NS ns1\nns1 IN A 127.0.0.1\n",
+    );
+    for i in 1..=60 {
+        text.push_str(&format!("many IN A 127.0.1.{i}\n"));
+    }
+    std::fs::write(&zone, text).unwrap();
+    let port = free_port();
+    let mut p = Proc(
+        Command::new(WIRELAB)
+            .args(["dns", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--udp-workers", "1", "--log-level", "warn", "--zone"])
+            .arg(&zone)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start wirelab dns"),
+    );
+    wait_tcp(port, &mut p.0, "wirelab dns");
+    let dns = format!("127.0.0.1:{port}");
+    // Nothing serves RUDP on the port the answer leads to: the run fails
+    // in the rudp phase, after the DNS phase is reported.
+    let dead = free_port().to_string();
+    let r = client(&[
+        "--dns",
+        &dns,
+        "--name",
+        "many.example.com",
+        "--app-port",
+        &dead,
+        "--timeout",
+        "1",
+        "--json",
+    ]);
+    assert!(!r.ok);
+    let j = json(&r);
+    assert_eq!(j["dns"]["a"]["tcp"], true, "{j}");
+    assert_eq!(j["dns"]["a"]["addrs"].as_array().unwrap().len(), 60);
+    assert_eq!(j["dns"]["aaaa"]["tcp"], false, "{j}");
+    assert!(
+        j["error"].as_str().unwrap().starts_with("phase rudp"),
+        "{j}"
+    );
+}

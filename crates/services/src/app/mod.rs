@@ -537,21 +537,33 @@ impl AppClient {
 
     /// Receives one message within the timeout.
     pub async fn recv(&self) -> anyhow::Result<Vec<u8>> {
-        tokio::time::timeout(self.timeout, self.conn.recv_message())
+        self.recv_within(self.timeout).await
+    }
+
+    async fn recv_within(&self, t: Duration) -> anyhow::Result<Vec<u8>> {
+        tokio::time::timeout(t, self.conn.recv_message())
             .await
-            .map_err(|_| anyhow::anyhow!("no answer within {:?}", self.timeout))??
+            .map_err(|_| anyhow::anyhow!("no answer within {t:?}"))??
             .ok_or_else(|| anyhow::anyhow!("the server closed the connection"))
     }
 
     /// Sends `req` and returns the answer as text.
     pub async fn call(&self, req: &[u8]) -> anyhow::Result<String> {
+        self.call_within(req, self.timeout).await
+    }
+
+    async fn call_within(&self, req: &[u8], t: Duration) -> anyhow::Result<String> {
         self.conn.send_message(req).await?;
-        let m = self.recv().await?;
+        let m = self.recv_within(t).await?;
         String::from_utf8(m).map_err(|_| anyhow::anyhow!("answer is not UTF-8"))
     }
 
     async fn expect(&self, req: &str, want: &str) -> anyhow::Result<String> {
-        let a = self.call(req.as_bytes()).await?;
+        self.expect_within(req, want, self.timeout).await
+    }
+
+    async fn expect_within(&self, req: &str, want: &str, t: Duration) -> anyhow::Result<String> {
+        let a = self.call_within(req.as_bytes(), t).await?;
         if let Some(e) = a.strip_prefix("ERR ") {
             anyhow::bail!("{req}: server answered ERR {e}");
         }
@@ -593,9 +605,14 @@ impl AppClient {
         parse_stat_reply(&a).map_err(|e| anyhow::anyhow!(e))
     }
 
-    /// `GET <id>` → the file list.
+    /// `GET <id>` → the file list. The catalog may be hashing large files
+    /// for the first time: this waits at least as long as the server
+    /// waits for the catalog.
     pub async fn get(&self, id: u64) -> anyhow::Result<Listing> {
-        let a = self.expect(&format!("GET {id}"), "ACKGET ").await?;
+        let t = self.timeout.max(CATALOG_TIMEOUT + Duration::from_secs(5));
+        let a = self
+            .expect_within(&format!("GET {id}"), "ACKGET ", t)
+            .await?;
         parse_ackget(&a).map_err(|e| anyhow::anyhow!(e))
     }
 
@@ -606,7 +623,10 @@ impl AppClient {
         name: &str,
         mut sink: impl FnMut(&[u8]) -> anyhow::Result<()>,
     ) -> anyhow::Result<Entry> {
-        let head = self.expect(&format!("FETCH {name}"), "FILE ").await?;
+        let t = self.timeout.max(CATALOG_TIMEOUT + Duration::from_secs(5));
+        let head = self
+            .expect_within(&format!("FETCH {name}"), "FILE ", t)
+            .await?;
         let entry = parse_file_header(&head).map_err(|e| anyhow::anyhow!(e))?;
         if entry.name != name {
             anyhow::bail!("asked for {name:?}, server sends {:?}", entry.name);
