@@ -1189,3 +1189,98 @@ fn truncated_dns_answer_is_retried_over_tcp() {
         "{j}"
     );
 }
+
+/// A deliberately broken HTTP server (no real one misbehaves on demand):
+/// it lists `f.bin`, serves it whole to the first GET (the catalog's) and
+/// cuts every later body off halfway.
+fn breaking_http_server() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut file_gets = 0;
+        for s in l.incoming().take(32) {
+            let Ok(mut s) = s else { continue };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+                match s.read(&mut b) {
+                    Ok(1) => head.push(b[0]),
+                    _ => break,
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let body: Vec<u8> = if head.starts_with("GET / ") {
+                b"<html><body><a href=\"f.bin\">f.bin</a></body></html>".to_vec()
+            } else {
+                vec![b'x'; 1000]
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            if head.starts_with("GET /f.bin") {
+                file_gets += 1;
+                let n = if file_gets == 1 { body.len() } else { 500 };
+                let _ = s.write_all(&body[..n]);
+            } else {
+                let _ = s.write_all(&body);
+            }
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_transfer_cut_short_is_an_err_and_the_connection_lives_on() {
+    let http = breaking_http_server();
+    let (_cat, cat_addr) = service(
+        &[
+            "catalog",
+            "--listen",
+            "127.0.0.1:0",
+            "--http",
+            &format!("http://{http}/"),
+        ],
+        "catalog: listening on ",
+    );
+    let (_app, app_addr) = service(
+        &[
+            "app",
+            "--listen",
+            "127.0.0.1:0",
+            "--catalog",
+            &cat_addr.to_string(),
+        ],
+        "app: listening on ",
+    );
+    runtime().block_on(async {
+        let c = AppClient::connect(app_addr, Duration::from_secs(30))
+            .await
+            .unwrap();
+        let id = c.new_session("eve").await.unwrap();
+        let l = c.get(id).await.unwrap();
+        assert_eq!(l.entries.len(), 1);
+        assert_eq!(l.entries[0].size, 1000);
+        let mut got = 0usize;
+        let e = c
+            .fetch("f.bin", |d| {
+                got += d.len();
+                Ok(())
+            })
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("transfer aborted after"), "{e}");
+        assert!(
+            e.contains("ERR http GET http://"),
+            "the server's reason: {e}"
+        );
+        assert!(got <= 500, "{got}");
+        // The same connection still answers.
+        c.echo(id).await.unwrap();
+        assert_eq!(c.get(id).await.unwrap().entries.len(), 1);
+        c.bye().await.unwrap();
+    });
+}

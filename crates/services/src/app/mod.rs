@@ -648,6 +648,13 @@ impl AppClient {
             sink(&m)?;
         }
         let end = self.recv().await?;
+        if end.is_empty() {
+            let e = self.recv().await?;
+            anyhow::bail!(
+                "FETCH {name}: transfer aborted at the end: {}",
+                String::from_utf8_lossy(&e)
+            );
+        }
         if end != format!("FILEEND {name}").as_bytes() {
             anyhow::bail!(
                 "FETCH {name}: expected FILEEND, got {:?}",

@@ -82,6 +82,18 @@ pub fn io_words(e: &std::io::Error) -> String {
     }
 }
 
+/// An error and its sources, joined with `: ` (hyper's own text is terse).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}
+
 /// One keep-alive HTTP/1.1 connection to the server of a base URL.
 pub struct HttpClient {
     base: Url,
@@ -176,7 +188,7 @@ impl HttpClient {
         let _ = tcp.set_nodelay(true);
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
             .await
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(|e| unreachable(chain(&e)))?;
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!("http connection ended: {e}");
@@ -233,7 +245,7 @@ impl HttpClient {
                     return Ok(resp);
                 }
                 Ok(Err(e)) if attempt == 0 && (e.is_canceled() || e.is_closed()) => continue,
-                Ok(Err(e)) => return Err(exchange(e.to_string())),
+                Ok(Err(e)) => return Err(exchange(chain(&e))),
             }
         }
         Err(exchange("connection closed".into()))
@@ -270,7 +282,7 @@ pub async fn next_chunk(body: &mut Incoming, url: &Url) -> Result<Option<Bytes>,
                 return Err(WebError::Exchange {
                     method: Method::GET,
                     url: url.to_string(),
-                    why: e.to_string(),
+                    why: chain(&e),
                 })
             }
             Some(Ok(frame)) => {
