@@ -35,6 +35,12 @@ enum Cmd {
     Http(wirelab_services::http::HttpArgs),
     /// TCP echo server (`echo serve`) and client (`echo client --connect ADDR`).
     Echo(wirelab_services::echo::EchoArgs),
+    /// File catalog (TCP 49153): lists the HTTP server's files with sizes and SHA-256.
+    Catalog(wirelab_services::catalog::CatalogArgs),
+    /// Application server on RUDP (UDP 49152): NEW, ECHO, STAT, GET, FETCH, BYE.
+    App(wirelab_services::app::AppArgs),
+    /// The scenario's client: DHCP, DNS, RUDP signals, downloads, TCP echo, summary.
+    Client(wirelab_services::client::ClientArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +62,9 @@ fn main() -> ExitCode {
         Cmd::Link(args) => {
             serve(async move { wirelab_lab::link::run_link(args).await.map(|_| ()) })
         }
+        Cmd::Catalog(a) => serve(wirelab_services::catalog::run(a)),
+        Cmd::App(a) => serve(wirelab_services::app::run(a)),
+        Cmd::Client(a) => serve(wirelab_services::client::run(a)),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,9 @@
 //! directly.
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod catalog;
+pub mod client;
 pub mod dhcp;
 pub mod dns;
 pub mod echo;
