@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
 mod read;
 
 /// wirelab: network services, a client that walks through them, and an
@@ -31,6 +32,8 @@ enum Cmd {
     DhcpClient(wirelab_services::dhcp::ClientArgs),
     /// UDP relay with loss, delay, jitter, reordering, rate limit… (netem's job).
     Link(wirelab_lab::link::LinkArgs),
+    /// Capture live packets (AF_PACKET rings; NETNS/IF for other namespaces), as tshark does.
+    Capture(capture::CaptureArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
         Cmd::Dhcp(a) => serve(wirelab_services::dhcp::run(a)),
         Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
+        Cmd::Capture(a) => capture::run(a),
         Cmd::Link(args) => {
             serve(async move { wirelab_lab::link::run_link(args).await.map(|_| ()) })
         }
