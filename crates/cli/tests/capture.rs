@@ -463,3 +463,189 @@ fn missing_interface_or_namespace_is_named_with_exit_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The application protocol's server side, enough to answer one client:
+/// the replies the scenario's server gives, over the real RUDP driver.
+async fn app_server(conn: wirelab_rudp::driver::Connection, file: Vec<u8>) {
+    while let Ok(Some(m)) = conn.recv_message().await {
+        let text = String::from_utf8_lossy(&m).into_owned();
+        let mut words = text.split(' ');
+        let cmd = words.next().unwrap_or("");
+        let arg = words.next().unwrap_or("");
+        let reply: Vec<Vec<u8>> = match cmd {
+            "NEW" => vec![b"ACK 1".to_vec()],
+            "ECHO" => vec![format!("ECHOREPLY:{arg};1732200000").into_bytes()],
+            "STAT" => vec![b"STATREPLY sent=12 retransmitted=0 lost=0 rtt_us=80 cwnd=32".to_vec()],
+            "GET" => vec![format!(
+                "ACKGET 2 http://127.0.0.1:8080/\n50MB.zip 52428800 {}\ntask2.pdf {} {}",
+                "a".repeat(64),
+                file.len(),
+                "b".repeat(64)
+            )
+            .into_bytes()],
+            "FETCH" => {
+                let mut v =
+                    vec![format!("FILE {arg} {} {}", file.len(), "b".repeat(64)).into_bytes()];
+                for chunk in file.chunks(50_000) {
+                    v.push(chunk.to_vec());
+                }
+                v.push(format!("FILEEND {arg}").into_bytes());
+                v
+            }
+            "BYE" => break,
+            other => vec![format!("ERR unknown command {other}").into_bytes()],
+        };
+        for r in reply {
+            if conn.send_message(&r).await.is_err() {
+                return;
+            }
+        }
+    }
+    let _ = conn.close(Duration::from_secs(2)).await;
+}
+
+#[test]
+fn rudp_on_loopback_is_dissected_as_rudp_and_rudpapp() {
+    use wirelab_rudp::driver::Endpoint;
+    let dir = std::env::temp_dir().join(format!("wirelab-capture-rudp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("rudp.pcapng");
+    // A port of our own, so the filter keeps only this test's packets.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let filter = format!("udp.port == {port}");
+    let cap = Cap::start(&["-i", "lo", "-Y", &filter, "-w", file.to_str().unwrap()]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let data: Vec<u8> = (0..120_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    rt.block_on(async {
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let server = Endpoint::server(addr, Default::default()).await.unwrap();
+        let client = Endpoint::client("127.0.0.1:0".parse().unwrap(), Default::default())
+            .await
+            .unwrap();
+        let conn = client.connect(addr).await.unwrap();
+        let d2 = data.clone();
+        let srv = tokio::spawn(async move {
+            let c = server.accept().await.expect("accept");
+            app_server(c, d2).await;
+        });
+        let mut got = Vec::new();
+        let ask = |m: &'static str, replies: usize| {
+            let conn = conn.clone();
+            async move {
+                conn.send_message(m.as_bytes()).await.unwrap();
+                let mut v = Vec::new();
+                for _ in 0..replies {
+                    v.push(conn.recv_message().await.unwrap().expect("reply"));
+                }
+                v
+            }
+        };
+        let t = tokio::time::timeout(Duration::from_secs(30), async {
+            got.extend(ask("NEW alice", 1).await);
+            got.extend(ask("ECHO 1", 1).await);
+            got.extend(ask("STAT 1", 1).await);
+            got.extend(ask("GET 1", 1).await);
+            got.extend(ask("FETCH task2.pdf", 5).await);
+            got.extend(ask("HELLO", 1).await);
+            conn.send_message(b"BYE").await.unwrap();
+            let _ = conn.close(Duration::from_secs(2)).await;
+        })
+        .await;
+        t.expect("the exchange ended in time");
+        let _ = tokio::time::timeout(Duration::from_secs(5), srv).await;
+        assert_eq!(got[0], b"ACK 1");
+        assert!(got[4].starts_with(b"FILE task2.pdf 120000 "));
+        assert!(got[5..8].concat() == data, "file bytes differ");
+        assert_eq!(got[8], b"FILEEND task2.pdf");
+    });
+    drop(rt);
+    let (status, _, err) = cap.interrupt();
+    assert!(status.success(), "{err:?}");
+    let read = |args: &[&str]| -> String {
+        let out = run(Command::new(BIN).args(["read", "-r"]).arg(&file).args(args));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let all = read(&[]);
+    let n = all.lines().count();
+    assert!(n >= 20, "only {n} packets:\n{all}");
+    // Every packet is RUDP, none malformed, every checksum good.
+    assert_eq!(read(&["-Y", "rudp"]).lines().count(), n, "{all}");
+    assert_eq!(
+        read(&["-Y", "rudp.checksum.status == 1"]).lines().count(),
+        n,
+        "{all}"
+    );
+    assert_eq!(
+        read(&["-Y", "_ws.malformed || _ws.expert.severity >= 0x00600000"]),
+        ""
+    );
+    // The signals, in order, filterable by name.
+    let cmds = read(&[
+        "-Y",
+        "rudpapp.command",
+        "-T",
+        "fields",
+        "-e",
+        "rudpapp.command",
+    ]);
+    let mut seen: Vec<&str> = cmds.lines().flat_map(|l| l.split(',')).collect();
+    seen.dedup();
+    for c in [
+        "NEW",
+        "ACK",
+        "ECHO",
+        "ECHOREPLY",
+        "STAT",
+        "STATREPLY",
+        "GET",
+        "ACKGET",
+        "FETCH",
+        "FILE",
+        "FILEEND",
+        "ERR",
+        "BYE",
+    ] {
+        assert!(seen.contains(&c), "no {c} in {seen:?}\n{all}");
+    }
+    let echo = read(&["-Y", "rudpapp.command == \"ECHO\""]);
+    assert!(
+        !echo.is_empty()
+            && echo
+                .lines()
+                .all(|l| l.contains("RUDPAPP") && l.contains("ECHO 1")),
+        "{echo}"
+    );
+    let reply = read(&["-Y", "rudpapp.command == \"ECHOREPLY\""]);
+    assert!(reply.contains("ECHOREPLY:1;1732200000"), "{reply}");
+    let f = read(&[
+        "-Y",
+        "rudpapp.file.data || rudp.msg.fragment",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]);
+    assert!(
+        f.lines().count() >= 2,
+        "the file's bytes were not cut into messages and fragments:\n{all}"
+    );
+    let user = read(&[
+        "-Y",
+        "rudpapp.user == \"alice\"",
+        "-T",
+        "fields",
+        "-e",
+        "rudpapp.user",
+    ]);
+    assert_eq!(user.trim(), "alice");
+    let syn = read(&["-Y", "rudp.flags.syn"]);
+    assert!(syn.contains("[SYN] pn=0 cid="), "{syn}");
+    if std::env::var_os("WIRELAB_KEEP").is_none() {
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
