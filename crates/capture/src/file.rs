@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::{Error, Frame, InterfaceInfo, Sink};
+use crate::{Error, Frame, IfStats, InterfaceInfo, Sink};
 
 /// How often buffered packets reach the file.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -93,6 +93,7 @@ pub struct PcapngFile {
     spare: Vec<u8>,
     last_flush: Instant,
     written: u64,
+    started: (i64, u32),
 }
 
 impl PcapngFile {
@@ -121,6 +122,7 @@ impl PcapngFile {
             spare: Vec::new(),
             last_flush: Instant::now(),
             written: 0,
+            started: now(),
         };
         let mut w = wirelab_pcap::Writer::pcapng(out).map_err(perr)?;
         for i in ifaces {
@@ -208,7 +210,15 @@ impl PcapngFile {
 
     /// Writes the held packet (with any marks left), syncs the file and
     /// renames it to its final name. Returns the number of packets.
-    pub fn finish(mut self) -> Result<u64, Error> {
+    pub fn finish(self) -> Result<u64, Error> {
+        self.finish_with_stats(&[])
+    }
+
+    /// As [`PcapngFile::finish`], and first writes an Interface Statistics
+    /// Block (pcapng §4.6) per interface: capture start and end times,
+    /// packets the kernel received (`isb_ifrecv`) and dropped
+    /// (`isb_ifdrop`), and packets delivered to the file (`isb_usrdeliv`).
+    pub fn finish_with_stats(mut self, stats: &[IfStats]) -> Result<u64, Error> {
         if let Some(mut h) = self.held.take() {
             h.comments.extend(self.marker.take_due((0, 0), true));
             self.emit(h)?;
@@ -224,6 +234,16 @@ impl PcapngFile {
             path: self.tmp.display().to_string(),
             source,
         })?;
+        if !stats.is_empty() {
+            use std::io::Write;
+            let end = now();
+            let mut b = Vec::new();
+            for (i, st) in stats.iter().enumerate() {
+                isb(&mut b, i as u32, self.started, end, st);
+            }
+            self.out.write_all(&b).map_err(werr)?;
+            self.out.flush().map_err(werr)?;
+        }
         {
             let bw = self.out.lock();
             bw.get_ref().sync_all().map_err(werr)?;
@@ -285,6 +305,53 @@ impl std::io::Write for Shared {
     }
 }
 
+fn now() -> (i64, u32) {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_secs() as i64, d.subsec_nanos())
+}
+
+/// A pcapng timestamp at nanosecond resolution: (high, low) 32-bit words.
+fn ts_words(t: (i64, u32)) -> (u32, u32) {
+    let ns = (t.0.max(0) as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(t.1));
+    ((ns >> 32) as u32, ns as u32)
+}
+
+/// Appends an Interface Statistics Block (pcapng §4.6), little-endian as
+/// the section the writer starts.
+fn isb(b: &mut Vec<u8>, iface: u32, start: (i64, u32), end: (i64, u32), st: &IfStats) {
+    let put32 = |b: &mut Vec<u8>, v: u32| b.extend_from_slice(&v.to_le_bytes());
+    let opt64 = |b: &mut Vec<u8>, code: u16, v: u64| {
+        b.extend_from_slice(&code.to_le_bytes());
+        b.extend_from_slice(&8u16.to_le_bytes());
+        b.extend_from_slice(&v.to_le_bytes());
+    };
+    let ts64 = |t: (i64, u32)| {
+        let (h, l) = ts_words(t);
+        // High word first, as in the block's own timestamp.
+        u64::from(h) | (u64::from(l) << 32)
+    };
+    let at = b.len();
+    put32(b, 5);
+    put32(b, 0); // total length, patched below
+    put32(b, iface);
+    let (h, l) = ts_words(end);
+    put32(b, h);
+    put32(b, l);
+    opt64(b, 2, ts64(start)); // isb_starttime
+    opt64(b, 3, ts64(end)); // isb_endtime
+    opt64(b, 4, st.received); // isb_ifrecv
+    opt64(b, 5, st.dropped); // isb_ifdrop
+    opt64(b, 8, st.delivered); // isb_usrdeliv
+    b.extend_from_slice(&[0, 0, 0, 0]); // opt_endofopt
+    let total = (b.len() - at + 4) as u32;
+    b[at + 4..at + 8].copy_from_slice(&total.to_le_bytes());
+    put32(b, total);
+}
+
 fn tmp_name(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
@@ -338,7 +405,26 @@ mod tests {
         f.write(&frame(1, 11, b"after A")).unwrap();
         m.mark_at(20, 0, "phase B, after the last packet");
         assert!(!path.exists(), "renamed before finish");
-        assert_eq!(f.finish().unwrap(), 2);
+        let st = IfStats {
+            received: 7,
+            dropped: 1,
+            delivered: 2,
+        };
+        assert_eq!(f.finish_with_stats(&[st, st]).unwrap(), 2);
+        // Two ISBs at the end: type 5, 88 bytes (20 of header, five
+        // 12-byte options, end of options, trailer); isb_ifrecv 7,
+        // isb_ifdrop 1.
+        let raw = std::fs::read(&path).unwrap();
+        let tail = &raw[raw.len() - 176..];
+        for (k, blk) in tail.chunks(88).enumerate() {
+            assert_eq!(&blk[..8], &[5, 0, 0, 0, 88, 0, 0, 0]);
+            assert_eq!(blk[8], k as u8);
+            assert_eq!(&blk[44..48], &[4, 0, 8, 0]);
+            assert_eq!(&blk[48..56], &7u64.to_le_bytes());
+            assert_eq!(&blk[56..60], &[5, 0, 8, 0]);
+            assert_eq!(&blk[60..68], &1u64.to_le_bytes());
+            assert_eq!(&blk[84..88], &[88, 0, 0, 0]);
+        }
         let mut r = wirelab_pcap::Reader::open(&path).unwrap();
         let p = r.next_packet().unwrap().unwrap();
         assert_eq!((p.ts_secs, p.ts_nanos, p.data), (9, 5, &b"early"[..]));

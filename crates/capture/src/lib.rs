@@ -22,8 +22,9 @@
 //! ```
 //!
 //! Guarantees: timestamps are the kernel's receive times in nanoseconds
-//! (CLOCK_REALTIME); packets of several interfaces are delivered merged by
-//! timestamp within each poll round; a file being written is a temporary
+//! (CLOCK_REALTIME); packets of several interfaces are delivered in
+//! timestamp order (each is held two block timeouts, 120 ms by default, so
+//! that every ring has handed over what arrived before it); a file being written is a temporary
 //! file until [`PcapngFile::finish`] renames it into place, so a crash never
 //! leaves a half-written capture under the final name; kernel drop counters
 //! (PACKET_STATISTICS) are accumulated per interface.
@@ -32,6 +33,8 @@
 mod file;
 mod ring;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::ops::ControlFlow;
 use std::str::FromStr;
@@ -310,6 +313,9 @@ pub struct Capture {
     infos: Vec<InterfaceInfo>,
     stats: Vec<IfStats>,
     opts: Options,
+    /// Packets of several interfaces, merged by time before delivery.
+    pending: BinaryHeap<Reverse<Held>>,
+    seq: u64,
 }
 
 impl Capture {
@@ -362,6 +368,8 @@ impl Capture {
             rings,
             infos,
             opts: opts.clone(),
+            pending: BinaryHeap::new(),
+            seq: 0,
         })
     }
 
@@ -403,21 +411,72 @@ impl Capture {
             }
             if let Some(until) = draining {
                 if now >= until {
+                    let _ = self.release(sink, None)?;
                     return Ok(());
                 }
             }
-            match self.deliver_ready(sink, &mut scratch)? {
-                Delivered::Stop => return Ok(()),
-                Delivered::Some => continue,
-                Delivered::None => {}
+            let got = self.deliver_ready(sink, &mut scratch)?;
+            if matches!(got, Delivered::Stop) || self.release(sink, Some(self.hold()))?.is_break() {
+                return Ok(());
+            }
+            if matches!(got, Delivered::Some) {
+                continue;
             }
             let mut wait = Duration::from_millis(100);
+            if !self.pending.is_empty() {
+                wait = wait.min(Duration::from_millis(10));
+            }
             if let Some(d) = draining.or(deadline) {
                 wait = wait.min(d.saturating_duration_since(now));
             }
             ring::poll_readable(&fds, wait.as_millis().max(1) as i32).map_err(Error::Poll)?;
             sink.idle()?;
         }
+    }
+
+    /// How long packets of several interfaces wait to be merged: a packet
+    /// is in a retired block at most one block timeout after it arrived.
+    fn hold(&self) -> Duration {
+        2 * self.opts.block_timeout + Duration::from_millis(20)
+    }
+
+    /// Delivers the held packets older than `hold` (all with `None`), in
+    /// time order.
+    fn release(
+        &mut self,
+        sink: &mut dyn Sink,
+        hold: Option<Duration>,
+    ) -> Result<ControlFlow<()>, Error> {
+        let limit = match hold {
+            None => u64::MAX,
+            Some(h) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                now.saturating_sub(h).as_nanos().min(u128::from(u64::MAX)) as u64
+            }
+        };
+        while self.pending.peek().is_some_and(|h| h.0.ts <= limit) {
+            let Some(Reverse(h)) = self.pending.pop() else {
+                break;
+            };
+            let frame = Frame {
+                iface: h.iface,
+                ts_secs: (h.ts / 1_000_000_000) as i64,
+                ts_nanos: (h.ts % 1_000_000_000) as u32,
+                orig_len: h.orig_len,
+                outgoing: h.outgoing,
+                data: &h.data,
+            };
+            if let Some(s) = self.stats.get_mut(h.iface) {
+                s.delivered += 1;
+            }
+            if sink.packet(&frame)?.is_break() {
+                self.pending.clear();
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        Ok(ControlFlow::Continue(()))
     }
 
     /// Hands over every block the kernel has retired (one per ring),
@@ -492,6 +551,20 @@ impl Capture {
                     outgoing,
                     data,
                 };
+                if self.rings.len() > 1 {
+                    // Held until every ring has shown what came before.
+                    let ts = u64::from(p.sec) * 1_000_000_000 + u64::from(p.nsec);
+                    self.seq += 1;
+                    self.pending.push(Reverse(Held {
+                        ts,
+                        seq: self.seq,
+                        iface: ri,
+                        orig_len: orig,
+                        outgoing,
+                        data: data.to_vec(),
+                    }));
+                    continue;
+                }
                 self.stats[ri].delivered += 1;
                 if sink.packet(&frame)?.is_break() {
                     stopped = true;
@@ -511,6 +584,33 @@ impl Capture {
         } else {
             Delivered::None
         })
+    }
+}
+
+/// A packet of a multi-interface capture waiting for the merge.
+struct Held {
+    ts: u64,
+    seq: u64,
+    iface: usize,
+    orig_len: u32,
+    outgoing: bool,
+    data: Vec<u8>,
+}
+
+impl PartialEq for Held {
+    fn eq(&self, o: &Self) -> bool {
+        (self.ts, self.seq) == (o.ts, o.seq)
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Held {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.ts, self.seq).cmp(&(o.ts, o.seq))
     }
 }
 

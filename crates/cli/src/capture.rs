@@ -129,7 +129,7 @@ pub fn run(args: CaptureArgs) -> Result<()> {
         }
     }
     if let Some(f) = file {
-        f.finish()?;
+        f.finish_with_stats(&stats)?;
     }
     eprintln!("{kept} packet{} captured", if kept == 1 { "" } else { "s" });
     for (s, st) in specs.iter().zip(&stats) {

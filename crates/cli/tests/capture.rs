@@ -291,6 +291,12 @@ fn writes_pcapng_of_a_namespace_interface_that_tshark_reads() {
             .all(|s| s.split('.').nth(1).is_some_and(|f| f.len() == 9)),
         "{t:?}"
     );
+    // The interface block and, at the end, its statistics block.
+    let ci = run(Command::new(peer("capinfos")).arg(&file));
+    let ci = String::from_utf8_lossy(&ci.stdout);
+    assert!(ci.contains(&format!("Name = {spec}")), "{ci}");
+    assert!(ci.contains("Time precision = nanoseconds (9)"), "{ci}");
+    assert!(ci.contains("Number of stat entries = 1"), "{ci}");
     // Nothing left behind but the file itself.
     let names: Vec<_> = fs::read_dir(&net.dir)
         .unwrap()
@@ -451,6 +457,17 @@ fn missing_interface_or_namespace_is_named_with_exit_1() {
         assert!(err.contains(&want), "{spec}: {err}");
         assert!(!net.path("x.pcapng").exists());
     }
+    // Without CAP_NET_RAW (dropped from the bounding set before exec).
+    let out = Command::new(peer("setpriv"))
+        .args(["--bounding-set", "-net_raw", BIN, "capture", "-i", "lo"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("permission denied") && err.contains("CAP_NET_RAW"),
+        "{err}"
+    );
     // A spec that cannot name an interface is a usage error.
     let out = Command::new(BIN)
         .args(["capture", "-i", "a/b/c"])
