@@ -7,6 +7,22 @@
 //! shared with the kernel, files and the clock. Every `unsafe` block lives in
 //! one private module (`ring`) with a `SAFETY` comment.
 //!
+//! The lab's way: [`Recording`] runs a capture on a thread of its own.
+//!
+//! ```no_run
+//! use wirelab_capture::{IfSpec, Options, Recording};
+//! # fn main() -> Result<(), wirelab_capture::Error> {
+//! let specs: Vec<IfSpec> = vec!["lab-client/veth0".parse()?, "lab-server/veth1".parse()?];
+//! let rec = Recording::start(&specs, &Options::default(), "lab.pcapng".as_ref())?;
+//! let phase = rec.marker();
+//! phase.mark("DHCP"); // a comment on the next packet captured
+//! // … run the scenario …
+//! let summary = rec.stop()?; // file renamed into place, kernel counters
+//! # let _ = summary; Ok(()) }
+//! ```
+//!
+//! Or drive a [`Capture`] with a [`Sink`] of your own:
+//!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
 //! use wirelab_capture::{Capture, IfSpec, Options, PcapngFile};
@@ -31,6 +47,7 @@
 #![warn(missing_docs)]
 
 mod file;
+mod record;
 mod ring;
 
 use std::cmp::Reverse;
@@ -42,6 +59,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub use file::{Marker, PcapngFile};
+pub use record::{Recording, Summary};
 
 /// Errors of live capture.
 #[derive(Debug, thiserror::Error)]
