@@ -521,48 +521,39 @@ async fn app_server(conn: wirelab_rudp::driver::Connection, file: Vec<u8>) {
     let _ = conn.close(Duration::from_secs(2)).await;
 }
 
-#[test]
-fn rudp_on_loopback_is_dissected_as_rudp_and_rudpapp() {
+/// Runs the application exchange over the real RUDP driver: a server on
+/// `server_port`, a client that connects to `via_port` (the server, or a
+/// `wirelab link` in front of it); checks every reply.
+fn exchange(server_port: u16, via_port: u16) {
     use wirelab_rudp::driver::Endpoint;
-    let dir = std::env::temp_dir().join(format!("wirelab-capture-rudp-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("rudp.pcapng");
-    // A port of our own, so the filter keeps only this test's packets.
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let filter = format!("udp.port == {port}");
-    let cap = Cap::start(&["-i", "lo", "-Y", &filter, "-w", file.to_str().unwrap()]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let data: Vec<u8> = (0..120_000u32).map(|i| (i * 7 % 251) as u8).collect();
     rt.block_on(async {
-        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{server_port}").parse().unwrap();
+        let via: std::net::SocketAddr = format!("127.0.0.1:{via_port}").parse().unwrap();
         let server = Endpoint::server(addr, Default::default()).await.unwrap();
         let client = Endpoint::client("127.0.0.1:0".parse().unwrap(), Default::default())
             .await
             .unwrap();
-        let conn = client.connect(addr).await.unwrap();
         let d2 = data.clone();
         let srv = tokio::spawn(async move {
             let c = server.accept().await.expect("accept");
             app_server(c, d2).await;
         });
         let mut got = Vec::new();
-        let ask = |m: &'static str, replies: usize| {
-            let conn = conn.clone();
-            async move {
-                conn.send_message(m.as_bytes()).await.unwrap();
-                let mut v = Vec::new();
-                for _ in 0..replies {
-                    v.push(conn.recv_message().await.unwrap().expect("reply"));
+        let t = tokio::time::timeout(Duration::from_secs(60), async {
+            let conn = client.connect(via).await.unwrap();
+            let ask = |m: &'static str, replies: usize| {
+                let conn = conn.clone();
+                async move {
+                    conn.send_message(m.as_bytes()).await.unwrap();
+                    let mut v = Vec::new();
+                    for _ in 0..replies {
+                        v.push(conn.recv_message().await.unwrap().expect("reply"));
+                    }
+                    v
                 }
-                v
-            }
-        };
-        let t = tokio::time::timeout(Duration::from_secs(30), async {
+            };
             got.extend(ask("NEW alice", 1).await);
             got.extend(ask("ECHO 1", 1).await);
             got.extend(ask("STAT 1", 1).await);
@@ -580,7 +571,28 @@ fn rudp_on_loopback_is_dissected_as_rudp_and_rudpapp() {
         assert!(got[5..8].concat() == data, "file bytes differ");
         assert_eq!(got[8], b"FILEEND task2.pdf");
     });
-    drop(rt);
+}
+
+/// A free UDP port on loopback (bound, then released).
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn rudp_on_loopback_is_dissected_as_rudp_and_rudpapp() {
+    let dir = std::env::temp_dir().join(format!("wirelab-capture-rudp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("rudp.pcapng");
+    // A port of our own, so the filter keeps only this test's packets.
+    let port = free_port();
+    let filter = format!("udp.port == {port}");
+    let cap = Cap::start(&["-i", "lo", "-Y", &filter, "-w", file.to_str().unwrap()]);
+    exchange(port, port);
     let (status, _, err) = cap.interrupt();
     assert!(status.success(), "{err:?}");
     let read = |args: &[&str]| -> String {
@@ -665,4 +677,75 @@ fn rudp_on_loopback_is_dissected_as_rudp_and_rudpapp() {
     if std::env::var_os("WIRELAB_KEEP").is_none() {
         let _ = fs::remove_dir_all(&dir);
     }
+}
+
+/// Kills a child process on drop.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn rudp_through_a_lossy_corrupting_link_shows_bad_checksums_and_retransmissions() {
+    let dir = std::env::temp_dir().join(format!("wirelab-capture-link-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("link.pcapng");
+    let (server, link) = (free_port(), free_port());
+    let mut child = Command::new(BIN)
+        .args(["link", "--listen", &format!("127.0.0.1:{link}")])
+        .args(["--forward", &format!("127.0.0.1:{server}")])
+        .args(["--loss", "10%", "--corrupt", "10%", "--seed", "7"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start wirelab link");
+    let err = child.stderr.take().unwrap();
+    let _link = Kill(child);
+    let mut lines = BufReader::new(err).lines();
+    let ready = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+    assert!(ready.contains("listening on"), "wirelab link: {ready}");
+    std::thread::spawn(move || lines.for_each(drop));
+    let filter = format!("udp.port == {server} || udp.port == {link}");
+    let cap = Cap::start(&["-i", "lo", "-Y", &filter, "-w", file.to_str().unwrap()]);
+    exchange(server, link);
+    let (status, _, err) = cap.interrupt();
+    assert!(status.success(), "{err:?}");
+    let count = |f: &str| -> usize {
+        let out = run(Command::new(BIN)
+            .args(["read", "-r"])
+            .arg(&file)
+            .args(["-Y", f]));
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    let all = count("frame");
+    let rudp = count("rudp");
+    let bad = count("rudp.checksum.status == 0");
+    // A flipped bit in the first four bytes can hide a packet's signature;
+    // any other packet is RUDP.
+    assert!(
+        rudp >= 100 && all - rudp <= bad.max(1),
+        "{all} frames, {rudp} RUDP, {bad} bad"
+    );
+    eprintln!(
+        "link capture: {all} frames, {rudp} RUDP, {bad} bad checksums, {} retransmissions",
+        count("rudp.analysis.retransmission")
+    );
+    assert!(bad >= 1, "no corrupted packet among {all}");
+    assert_eq!(
+        count("rudp.checksum.status == 0 && _ws.expert.severity == 0x00600000"),
+        bad,
+        "every bad checksum is a warning"
+    );
+    assert_eq!(count("_ws.malformed && rudp.checksum.status == 1"), 0);
+    assert!(
+        count("rudp.analysis.retransmission") >= 1,
+        "no retransmission"
+    );
+    assert!(count("rudpapp.command == \"FILEEND\"") >= 1);
+    let _ = fs::remove_dir_all(&dir);
 }

@@ -90,8 +90,7 @@ pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<
     }
     // Heuristic dissectors, as Wireshark tries them after the port tables.
     // RUDP first: on its port a packet with its magic and a whole header
-    // is RUDP even with a bad checksum (to show it bad); elsewhere the
-    // version and CRC32C must fit too, which they rarely do by chance.
+    // is RUDP; elsewhere its 32-bit signature must fit too.
     let on_port = sport == rudp::PORT || dport == rudp::PORT;
     if (on_port && rudp::looks_like(&tvb)) || rudp::heuristic(&tvb) {
         return Some(rudp::dissect(cx, tvb));

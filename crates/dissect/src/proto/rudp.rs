@@ -196,6 +196,18 @@ pub static COOKIE_MAC: FieldDef = FieldDef::new("rudp.cookie.mac", "MAC", FieldT
 /// `rudp.frame.unknown`.
 pub static UNKNOWN: FieldDef =
     FieldDef::new("rudp.frame.unknown", "Unknown Frame Data", FieldType::Bytes);
+/// `rudp.analysis.retransmission`.
+pub static RETRANSMISSION: FieldDef = FieldDef::new(
+    "rudp.analysis.retransmission",
+    "This stream data is a retransmission",
+    FieldType::None,
+);
+/// `rudp.analysis.out_of_order`.
+pub static OUT_OF_ORDER: FieldDef = FieldDef::new(
+    "rudp.analysis.out_of_order",
+    "This stream data came after a hole",
+    FieldType::None,
+);
 /// `rudp.msg.length`.
 pub static MSG_LENGTH: FieldDef =
     FieldDef::new("rudp.msg.length", "Message Length", FieldType::U32);
@@ -315,6 +327,8 @@ pub static FIELDS: &[FieldRef] = &[
     &COOKIE_BUCKET,
     &COOKIE_MAC,
     &UNKNOWN,
+    &RETRANSMISSION,
+    &OUT_OF_ORDER,
     &MSG_LENGTH,
     &MSG_OFFSET,
     &MSG_FRAGMENT,
@@ -368,9 +382,55 @@ struct Dir {
     /// Stream ranges carrying file data: from the end of a `FILE` message
     /// to the start of its `FILEEND` (open while not seen).
     files: Vec<(u64, Option<u64>)>,
+    /// Stream bytes seen so far, as sorted, merged ranges [start, end).
+    seen: Vec<(u64, u64)>,
+}
+
+/// What a STREAM frame's bytes were relative to what came before.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Novelty {
+    New,
+    Retransmission,
+    OutOfOrder,
 }
 
 impl Dir {
+    /// Records stream bytes [a, b) and says whether they were all seen
+    /// before (a retransmission), came after a hole (out of order), or
+    /// are new.
+    fn note(&mut self, a: u64, b: u64) -> Novelty {
+        if a >= b {
+            return Novelty::New;
+        }
+        let covered = self.seen.iter().any(|&(s, e)| s <= a && b <= e);
+        let end = self.seen.last().map_or(0, |r| r.1);
+        let hole_before = a < end && !covered;
+        self.seen.push((a, b));
+        self.seen.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(self.seen.len());
+        for &(s, e) in &self.seen {
+            match merged.last_mut() {
+                Some(l) if s <= l.1 => l.1 = l.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        // Bounded: the oldest holes are forgotten first.
+        while merged.len() > 256 {
+            let (s, _) = merged.remove(0);
+            if let Some(f) = merged.first_mut() {
+                f.0 = s;
+            }
+        }
+        self.seen = merged;
+        if covered {
+            Novelty::Retransmission
+        } else if hole_before {
+            Novelty::OutOfOrder
+        } else {
+            Novelty::New
+        }
+    }
+
     /// The message that covers stream offset `at`: (start, length).
     fn covering(&self, at: u64) -> Option<(u64, u32)> {
         let (&s, &len) = self.starts.range(..=at).next_back()?;
@@ -417,15 +477,17 @@ pub fn looks_like(tvb: &Tvb<'_>) -> bool {
     tvb.reported_len() >= HEADER_LEN && tvb.u8(0).ok() == Some(MAGIC)
 }
 
-/// Whether a UDP payload looks like RUDP: magic, version, a whole header,
-/// and a checksum that matches.
+/// Whether a UDP payload looks like RUDP on any port: its magic, version 1,
+/// a known packet type, a zero reserved byte and a whole header (32 bits
+/// of signature). The checksum is not required, so a packet corrupted on
+/// the way is still shown as RUDP, with its checksum marked bad.
 pub fn heuristic(tvb: &Tvb<'_>) -> bool {
     let d = tvb.data();
     d.len() >= HEADER_LEN
-        && d.len() == tvb.reported_len()
         && d[0] == MAGIC
         && d[1] == VERSION
-        && Ok(checksum(d)) == tvb.u32(4)
+        && (1..=4).contains(&d[2])
+        && d[3] == 0
 }
 
 /// CRC32C over the packet with the checksum field taken as zero.
@@ -465,6 +527,7 @@ fn span(tvb: &Tvb<'_>, off: usize, len: usize) -> Span {
 #[derive(Default)]
 struct Summary {
     pn: Option<u64>,
+    retrans: bool,
     flags: u64,
     cid: Option<u64>,
     ack: Option<u64>,
@@ -498,10 +561,11 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
 }
 
 fn set_info(cx: &mut Cx<'_>, s: &Summary) {
+    let re = if s.retrans { "[Retransmission] " } else { "" };
     if !s.app.is_empty() {
         cx.pkt.cols.set_protocol("RUDPAPP");
         let joined = s.app.join(", ");
-        cx.pkt.cols.set_info(format_args!("{joined}"));
+        cx.pkt.cols.set_info(format_args!("{re}{joined}"));
         return;
     }
     let names: &[(u64, &str)] = &[
@@ -521,7 +585,7 @@ fn set_info(cx: &mut Cx<'_>, s: &Summary) {
         .filter(|(b, _)| s.flags & b != 0)
         .map(|(_, n)| *n)
         .collect();
-    let mut info = format!("[{}]", list.join(", "));
+    let mut info = format!("{re}[{}]", list.join(", "));
     use std::fmt::Write as _;
     if let Some(pn) = s.pn {
         let _ = write!(info, " pn={pn}");
@@ -725,6 +789,34 @@ fn frames(
                 cx.pkt
                     .set_label(fr, format_args!("{name} frame, offset {so}, {len} bytes"));
                 cx.pkt.set_len(fr, p + lenu - start);
+                if let Some(k) = key {
+                    let d = cx.state.rudp.dirs.entry(k).or_default();
+                    let (f, text) = match d.note(so, so + len) {
+                        Novelty::New => (None, ""),
+                        Novelty::Retransmission => (
+                            Some(&RETRANSMISSION),
+                            "This stream data was sent before (retransmission)",
+                        ),
+                        Novelty::OutOfOrder => (
+                            Some(&OUT_OF_ORDER),
+                            "Stream data after a hole (out of order, or an earlier packet was not captured)",
+                        ),
+                    };
+                    if let Some(f) = f {
+                        let n = cx.pkt.open(f, tvb, start, 0, Value::None);
+                        cx.pkt.set_generated(n);
+                        cx.pkt.expert(
+                            "rudp",
+                            Severity::Note,
+                            Group::Sequence,
+                            format_args!("{text}"),
+                        );
+                        cx.pkt.close();
+                        if std::ptr::eq(f, &RETRANSMISSION) {
+                            sum.retrans = true;
+                        }
+                    }
+                }
                 cx.pkt.close();
                 let before = sum.app.len();
                 messages(cx, data, so, key, sum)?;
@@ -1376,11 +1468,17 @@ mod tests {
         let ex: Vec<_> = pk.expert.iter().filter(|e| e.protocol == "rudp").collect();
         assert_eq!(ex.len(), 1);
         assert_eq!(ex[0].severity, Severity::Warning);
-        // The heuristic wants a good checksum.
+        // The heuristic wants the signature, not the checksum.
         assert!(heuristic(&Tvb::new(&p, p.len(), 0)));
         let mut b2 = p.clone();
         b2[20] ^= 1;
-        assert!(!heuristic(&Tvb::new(&b2, b2.len(), 0)));
+        assert!(heuristic(&Tvb::new(&b2, b2.len(), 0)));
+        for (i, v) in [(0, b'Q'), (1, 2), (2, 0), (2, 5), (3, 1)] {
+            let mut b3 = p.clone();
+            b3[i] = v;
+            assert!(!heuristic(&Tvb::new(&b3, b3.len(), 0)), "byte {i} = {v}");
+        }
+        assert!(!heuristic(&Tvb::new(&p[..23], 23, 0)));
     }
 
     #[test]
@@ -1468,6 +1566,10 @@ mod tests {
         let pk = run(&mut d, 4, &f4);
         assert_eq!(pk.cols.protocol, "RUDP");
         assert!(pk.has(&MSG_FRAGMENT));
+        // The same bytes again: a retransmission, still dissected.
+        let pk = run(&mut d, 40, &f3);
+        assert!(pk.has(&RETRANSMISSION));
+        assert_eq!(pk.cols.info, "[Retransmission] STATREPLY sent=1");
         // A FILE header, a file-data message, FILEEND.
         let at2 = at + st.len() as u64;
         let mut s = msg(b"FILE task2.pdf 5 abcd");
