@@ -103,7 +103,7 @@ impl PcapngFile {
     pub fn create(path: &Path, ifaces: &[InterfaceInfo]) -> Result<Self, Error> {
         let tmp = tmp_name(path);
         let werr = |source| Error::Write {
-            path: tmp.display().to_string(),
+            path: path.display().to_string(),
             source,
         };
         let perr = |source| Error::Pcap {

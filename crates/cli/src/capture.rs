@@ -81,6 +81,10 @@ pub fn run(args: CaptureArgs) -> Result<()> {
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // The first signal stops the capture cleanly; a second one, while
+        // it is finishing, ends the process at once.
+        signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .context("cannot install the signal handler")?;
     }

@@ -1618,6 +1618,20 @@ mod tests {
             let p = packet((next() % 5) as u8, next(), next(), &fr);
             let f = frame(40000, PORT, &p);
             let _ = run(&mut d, i, &f);
+            // Messages: a command word, then random bytes, at random offsets
+            // and lengths, some cut short.
+            let cmd = COMMANDS[(next() % COMMANDS.len() as u64) as usize];
+            let mut text = cmd.as_bytes().to_vec();
+            let extra = (next() % 80) as usize;
+            text.extend((0..extra).map(|_| b" :;=\n0123456789abcz"[(next() % 19) as usize]));
+            let mut m = msg(&text);
+            let cut = (next() as usize) % (m.len() + 1);
+            if next() % 3 == 0 {
+                m.truncate(cut);
+            }
+            let so = next() % 200;
+            let p = packet(3, 1, i, &stream(so, &m, false));
+            let _ = run(&mut d, i, &frame(PORT, 40000 + (i % 3) as u16, &p));
         }
     }
 }
