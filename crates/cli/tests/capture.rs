@@ -751,3 +751,21 @@ fn rudp_through_a_lossy_corrupting_link_shows_bad_checksums_and_retransmissions(
     assert!(count("rudpapp.command == \"FILEEND\"") >= 1);
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn promiscuous_mode_lasts_as_long_as_the_capture() {
+    let net = Net::new();
+    let spec = format!("{}/va", net.a);
+    let flags = || {
+        // `ip -d` shows the promiscuity count that PACKET_MR_PROMISC raises.
+        let o = run(Command::new(peer("ip")).args(["-d", "-n", &net.a, "link", "show", "va"]));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert!(flags().contains("promiscuity 0"), "{}", flags());
+    let cap = Cap::start(&["-i", &spec, "--promisc", "-q"]);
+    assert!(flags().contains("promiscuity 1"), "{}", flags());
+    let (status, out, err) = cap.interrupt();
+    assert!(status.success(), "{err:?}");
+    assert!(out.is_empty(), "-q prints no packets: {out}");
+    assert!(flags().contains("promiscuity 0"), "{}", flags());
+}

@@ -67,6 +67,12 @@ pub static DCID: FieldDef =
     FieldDef::new("rudp.dcid", "Destination Connection ID", FieldType::U64).with_base(Base::Hex);
 /// `rudp.pn`.
 pub static PN: FieldDef = FieldDef::new("rudp.pn", "Packet Number", FieldType::U64);
+/// `rudp.payload_length`.
+pub static PAYLOAD_LEN: FieldDef = FieldDef::new(
+    "rudp.payload_length",
+    "Frames Length (after the header)",
+    FieldType::U32,
+);
 
 /// Bits of `rudp.flags`: which frames (and packet types) the packet holds.
 const FL_ACK: u64 = 1 << 1;
@@ -289,6 +295,7 @@ pub static FIELDS: &[FieldRef] = &[
     &CHECKSUM_STATUS,
     &DCID,
     &PN,
+    &PAYLOAD_LEN,
     &FLAGS,
     &FLAG_SYN,
     &FLAG_SYNACK,
@@ -676,6 +683,15 @@ fn body(cx: &mut Cx<'_>, tvb: &Tvb<'_>, top: u32, sum: &mut Summary) -> R<()> {
     cx.pkt.add(&DCID, tvb, 8, 8, Value::UInt(dcid));
     cx.pkt.add(&PN, tvb, 16, 8, Value::UInt(pn));
     sum.pn = Some(pn);
+    let plen = tvb.reported_len() - HEADER_LEN;
+    let n = cx.pkt.add(
+        &PAYLOAD_LEN,
+        tvb,
+        HEADER_LEN,
+        plen,
+        Value::UInt(plen as u64),
+    );
+    cx.pkt.set_generated(n);
     if version != VERSION {
         cx.pkt.reopen(vn);
         cx.pkt.expert(
@@ -1457,6 +1473,7 @@ mod tests {
         assert_eq!(pk.cols.protocol, "RUDP");
         assert_eq!(pk.cols.info, "[PING] pn=9");
         assert_eq!(uint(&pk, &DCID), vec![0x0102_0304_0506_0708]);
+        assert_eq!(uint(&pk, &PAYLOAD_LEN), vec![1]);
         assert_eq!(uint(&pk, &CHECKSUM_STATUS), vec![1]);
         assert!(!pk.expert.iter().any(|e| e.protocol == "rudp"));
         // One flipped bit: checksum bad, a warning, still dissected.
