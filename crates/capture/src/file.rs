@@ -409,6 +409,7 @@ mod tests {
             received: 7,
             dropped: 1,
             delivered: 2,
+            link_errors: 0,
         };
         assert_eq!(f.finish_with_stats(&[st, st]).unwrap(), 2);
         // Two ISBs at the end: type 5, 88 bytes (20 of header, five

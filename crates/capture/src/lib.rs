@@ -285,6 +285,9 @@ pub struct IfStats {
     pub dropped: u64,
     /// Packets handed to the sink.
     pub delivered: u64,
+    /// Times the socket reported an error, e.g. "network is down" when the
+    /// interface went down or was removed (the capture goes on).
+    pub link_errors: u64,
 }
 
 /// One captured packet.
@@ -447,7 +450,17 @@ impl Capture {
             if let Some(d) = draining.or(deadline) {
                 wait = wait.min(d.saturating_duration_since(now));
             }
-            ring::poll_readable(&fds, wait.as_millis().max(1) as i32).map_err(Error::Poll)?;
+            let errs =
+                ring::poll_readable(&fds, wait.as_millis().max(1) as i32).map_err(Error::Poll)?;
+            for i in errs {
+                // Reading the error clears it; otherwise poll would report
+                // it again at once and this loop would spin.
+                if let (Some(r), Some(st)) = (self.rings.get(i), self.stats.get_mut(i)) {
+                    if r.take_error().is_some() {
+                        st.link_errors += 1;
+                    }
+                }
+            }
             sink.idle()?;
         }
     }

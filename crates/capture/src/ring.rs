@@ -439,6 +439,28 @@ impl Ring {
         self.next = (self.next + 1) % self.block_count;
     }
 
+    /// Reads and clears the socket's pending error (SO_ERROR), which the
+    /// kernel sets when the interface goes down or is removed; until read,
+    /// poll(2) reports POLLERR at once.
+    pub(crate) fn take_error(&self) -> Option<io::Error> {
+        let mut err: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `err` and `len` are live and sized for an int.
+        let r = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                (&mut err as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        if r != 0 {
+            return Some(last_err());
+        }
+        (err != 0).then(|| io::Error::from_raw_os_error(err))
+    }
+
     /// PACKET_STATISTICS: (packets, drops) since the last call (the kernel
     /// resets them on each read). `packets` counts the drops too.
     pub(crate) fn statistics(&self) -> io::Result<(u64, u64)> {
@@ -476,9 +498,11 @@ impl Drop for Ring {
     }
 }
 
-/// poll(2) on the sockets for input, up to `timeout_ms`. Returns normally
-/// on EINTR (a signal: the caller checks its stop flag).
-pub(crate) fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<()> {
+/// poll(2) on the sockets for input, up to `timeout_ms`. Returns the
+/// indexes of the sockets that report an error (POLLERR: the interface
+/// went down or away); nothing on EINTR (a signal: the caller checks its
+/// stop flag).
+pub(crate) fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<Vec<usize>> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
         .map(|&fd| libc::pollfd {
@@ -492,11 +516,22 @@ pub(crate) fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<()> {
     if r < 0 {
         let e = last_err();
         if e.kind() == io::ErrorKind::Interrupted {
-            return Ok(());
+            return Ok(Vec::new());
         }
         return Err(e);
     }
-    Ok(())
+    if let Some(bad) = pfds.iter().find(|p| p.revents & libc::POLLNVAL != 0) {
+        return Err(io::Error::other(format!(
+            "descriptor {} is not open",
+            bad.fd
+        )));
+    }
+    Ok(pfds
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.revents & libc::POLLERR != 0)
+        .map(|(i, _)| i)
+        .collect())
 }
 
 /// The name is valid for the kernel (for error messages before opening).

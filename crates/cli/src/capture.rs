@@ -137,8 +137,17 @@ pub fn run(args: CaptureArgs) -> Result<()> {
     }
     eprintln!("{kept} packet{} captured", if kept == 1 { "" } else { "s" });
     for (s, st) in specs.iter().zip(&stats) {
+        let errs = if st.link_errors > 0 {
+            format!(
+                " ({} link error{}: the interface went down or away)",
+                st.link_errors,
+                if st.link_errors == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{s}: {} received / {} dropped by kernel",
+            "{s}: {} received / {} dropped by kernel{errs}",
             st.received, st.dropped
         );
     }

@@ -769,3 +769,37 @@ fn promiscuous_mode_lasts_as_long_as_the_capture() {
     assert!(out.is_empty(), "-q prints no packets: {out}");
     assert!(flags().contains("promiscuity 0"), "{}", flags());
 }
+
+#[test]
+fn interface_going_down_and_up_is_reported_and_capture_goes_on() {
+    let net = Net::new();
+    let spec = format!("{}/va", net.a);
+    let file = net.path("down.pcapng");
+    let cap = Cap::start(&["-i", &spec, "-Y", "icmp", "-w", file.to_str().unwrap()]);
+    let ip = peer("ip");
+    run(Command::new(&ip).args(["-n", &net.a, "link", "set", "va", "down"]));
+    std::thread::sleep(Duration::from_millis(300));
+    run(Command::new(&ip).args(["-n", &net.a, "link", "set", "va", "up"]));
+    // veth needs a moment to be back in the forwarding state.
+    let end = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < end {
+        let o = run(Command::new(&ip).args(["-n", &net.a, "link", "show", "va"]));
+        if String::from_utf8_lossy(&o.stdout).contains("LOWER_UP") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    net.ping(2);
+    let (status, _, err) = cap.interrupt();
+    assert!(status.success(), "{err:?}");
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with(&spec) && l.contains("link error")),
+        "{err:?}"
+    );
+    assert_eq!(
+        icmp(&file).len(),
+        4,
+        "packets after the interface came back"
+    );
+}
