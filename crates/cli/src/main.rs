@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
 mod read;
 
 /// wirelab: network services, a client that walks through them, and an
@@ -41,6 +42,8 @@ enum Cmd {
     App(wirelab_services::app::AppArgs),
     /// The scenario's client: DHCP, DNS, RUDP signals, downloads, TCP echo, summary.
     Client(wirelab_services::client::ClientArgs),
+    /// Capture live packets (AF_PACKET rings; NETNS/IF for other namespaces), as tshark does.
+    Capture(capture::CaptureArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
         Cmd::Http(a) => serve(wirelab_services::http::run(a)),
         Cmd::Echo(a) => serve(wirelab_services::echo::run(a)),
+        Cmd::Capture(a) => capture::run(a),
         Cmd::Link(args) => {
             serve(async move { wirelab_lab::link::run_link(args).await.map(|_| ()) })
         }
