@@ -20,6 +20,7 @@ use wirelab_dissect::{FieldRef, Packet};
 mod conv;
 mod expert;
 mod follow;
+mod iostat;
 mod phs;
 mod util;
 
@@ -75,13 +76,14 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
     let second = parts.next().unwrap_or("");
     match (name, second) {
         ("io", "phs") => Ok(Box::new(phs::Phs::new(spec)?)),
+        ("io", "stat") => Ok(Box::new(iostat::IoStat::new(spec)?)),
         ("conv", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Conversations)?)),
         ("endpoints", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Endpoints)?)),
         ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
         ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
-            "unknown statistic (wirelab knows: io,phs, conv,TYPE, endpoints,TYPE, \
+            "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \
              expert, follow,PROTO,MODE,STREAM)",
         )),
     }
