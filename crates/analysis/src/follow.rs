@@ -440,3 +440,71 @@ impl Tap for Follow {
         writeln!(out, "{SEP}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn follow() -> Follow {
+        match Follow::new("follow,tcp,ascii,0") {
+            Ok(f) => f,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn chunks(f: &Follow) -> Vec<(bool, String)> {
+        f.payload
+            .iter()
+            .map(|r| (r.server, String::from_utf8_lossy(&r.data).into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn retransmitted_bytes_are_shown_once() {
+        let mut f = follow();
+        f.tcp_segment(false, 0, 0, true, 0, b"");
+        f.tcp_segment(false, 1, 1, false, 5, b"hello");
+        // A retransmission of the same bytes, then one that adds two more.
+        f.tcp_segment(false, 1, 1, false, 5, b"hello");
+        f.tcp_segment(false, 4, 1, false, 4, b"lo!!");
+        f.tcp_segment(true, 1, 8, false, 2, b"ok");
+        assert_eq!(
+            chunks(&f),
+            vec![
+                (false, "hello".to_string()),
+                (false, "!!".to_string()),
+                (true, "ok".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn early_segments_wait_for_the_gap() {
+        let mut f = follow();
+        f.tcp_segment(false, 1, 1, false, 3, b"abc");
+        f.tcp_segment(false, 7, 1, false, 3, b"ghi");
+        f.tcp_segment(false, 4, 1, false, 3, b"def");
+        let text: String = chunks(&f).into_iter().map(|(_, s)| s).collect();
+        assert_eq!(text, "abcdefghi");
+    }
+
+    #[test]
+    fn a_gap_the_peer_acknowledged_is_marked_missing() {
+        let mut f = follow();
+        f.tcp_segment(false, 1, 1, false, 3, b"abc");
+        f.tcp_segment(false, 14, 1, false, 3, b"xyz");
+        // The server acknowledges everything: bytes 4..14 never arrived.
+        f.tcp_segment(true, 1, 17, false, 0, b"");
+        let c = chunks(&f);
+        assert_eq!(c[1].1, "[10 bytes missing in capture file]\0");
+        assert_eq!(c[2].1, "xyz");
+    }
+
+    #[test]
+    fn ipv6_pairs_and_bad_specs() {
+        assert!(Follow::new("follow,tcp,ascii,[::1]:80,[::1]:5000").is_ok());
+        assert!(Follow::new("follow,tcp,ascii").is_err());
+        assert!(Follow::new("follow,sctp,ascii,0").is_err());
+        assert!(Follow::new("follow,tcp,ascii,x").is_err());
+    }
+}

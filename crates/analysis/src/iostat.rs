@@ -750,3 +750,35 @@ impl Tap for IoStat {
         writeln!(out, "{}", "=".repeat(bl))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_centred_as_tshark_centres_them() {
+        let mut s = String::new();
+        printcenter("MIN", 8, 1, &mut s);
+        assert_eq!(s, "    MIN   |");
+        s.clear();
+        printcenter("Frames", 6, 1, &mut s);
+        assert_eq!(s, " Frames |");
+        s.clear();
+        // Too wide a column: tshark prints nothing at all.
+        printcenter("SUM", 20, 1, &mut s);
+        assert_eq!(s, "");
+    }
+
+    #[test]
+    fn interval_precision_follows_what_was_written() {
+        let p = |z: &str| IoStat::new(z).map(|s| (s.interval, s.invl_prec)).ok();
+        assert_eq!(p("io,stat,1"), Some((1_000_000, 0)));
+        assert_eq!(p("io,stat,0.5"), Some((500_000, 1)));
+        assert_eq!(p("io,stat,1.00"), Some((1_000_000, 2)));
+        assert_eq!(p("io,stat,0"), Some((u64::MAX, 0)));
+        assert_eq!(p("io,stat,1,"), None);
+        assert_eq!(p("io,stat,1,SUM(frame.protocols)"), None);
+        assert_eq!(magnitude(0, 5), 1);
+        assert_eq!(magnitude(123456, 5), 5);
+    }
+}
