@@ -18,6 +18,7 @@ use std::io;
 use wirelab_dissect::{FieldRef, Packet};
 
 mod conv;
+mod dhcp;
 mod expert;
 mod follow;
 mod iostat;
@@ -81,10 +82,11 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
         ("endpoints", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Endpoints)?)),
         ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
         ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
+        ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
             "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \
-             expert, follow,PROTO,MODE,STREAM)",
+             expert, follow,PROTO,MODE,STREAM, dhcp,stat)",
         )),
     }
 }
