@@ -17,6 +17,14 @@ use std::io;
 
 use wirelab_dissect::{FieldRef, Packet};
 
+mod conv;
+mod dhcp;
+mod expert;
+mod follow;
+mod iostat;
+mod phs;
+mod util;
+
 /// What went wrong building a statistic.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -64,13 +72,21 @@ pub trait Tap {
 
 /// Builds the tap for one `-z` argument (e.g. `conv,tcp`, `io,phs`).
 pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
-    let name = spec.split(',').next().unwrap_or(spec);
-    #[allow(clippy::match_single_binding)]
-    match name {
-        // Each statistic adds its arm here.
+    let mut parts = spec.splitn(3, ',');
+    let name = parts.next().unwrap_or(spec);
+    let second = parts.next().unwrap_or("");
+    match (name, second) {
+        ("io", "phs") => Ok(Box::new(phs::Phs::new(spec)?)),
+        ("io", "stat") => Ok(Box::new(iostat::IoStat::new(spec)?)),
+        ("conv", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Conversations)?)),
+        ("endpoints", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Endpoints)?)),
+        ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
+        ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
+        ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
-            "unknown statistic (wirelab knows: none yet)",
+            "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \
+             expert, follow,PROTO,MODE,STREAM, dhcp,stat)",
         )),
     }
 }
