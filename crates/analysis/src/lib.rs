@@ -17,6 +17,9 @@ use std::io;
 
 use wirelab_dissect::{FieldRef, Packet};
 
+pub mod flow;
+pub mod report;
+
 /// What went wrong building a statistic.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -68,6 +71,7 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
     #[allow(clippy::match_single_binding)]
     match name {
         // Each statistic adds its arm here.
+        "flow" => Ok(Box::new(flow::FlowTap::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
             "unknown statistic (wirelab knows: none yet)",
