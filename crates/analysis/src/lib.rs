@@ -24,6 +24,8 @@ mod follow;
 mod iostat;
 mod phs;
 mod util;
+pub mod flow;
+pub mod report;
 
 /// What went wrong building a statistic.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,11 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
         ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
         ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
         ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
+    let name = spec.split(',').next().unwrap_or(spec);
+    #[allow(clippy::match_single_binding)]
+    match name {
+        // Each statistic adds its arm here.
+        "flow" => Ok(Box::new(flow::FlowTap::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
             "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod capture;
 mod read;
+mod report;
 
 /// wirelab: network services, a client that walks through them, and an
 /// analyzer that captures, dissects, filters and explains the traffic.
@@ -20,6 +21,8 @@ struct Cli {
 enum Cmd {
     /// Read a capture file and print it, as tshark -r does.
     Read(read::ReadArgs),
+    /// Explain a capture: DHCP, DNS, TCP, HTTP, RUDP phases with frame numbers (md, html, text).
+    Report(report::ReportArgs),
     /// Check a display filter and print its compiled form (like dftest).
     Filter(read::FilterArgs),
     /// List the fields the analyzer knows (like `tshark -G fields`).
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Read(a) => read::run(a),
+        Cmd::Report(a) => report::run(a),
         Cmd::Filter(a) => read::check_filter(a),
         Cmd::Fields => {
             for f in wirelab_dissect::registry().all() {
