@@ -85,15 +85,11 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
         ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
         ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
         ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
-    let name = spec.split(',').next().unwrap_or(spec);
-    #[allow(clippy::match_single_binding)]
-    match name {
-        // Each statistic adds its arm here.
-        "flow" => Ok(Box::new(flow::FlowTap::new(spec)?)),
+        ("flow", _) => Ok(Box::new(flow::FlowTap::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
             "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \
-             expert, follow,PROTO,MODE,STREAM, dhcp,stat)",
+             expert, follow,PROTO,MODE,STREAM, dhcp,stat, flow,TYPE,MODE)",
         )),
     }
 }
