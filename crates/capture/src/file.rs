@@ -102,13 +102,13 @@ impl PcapngFile {
     /// the link type, and a description.
     pub fn create(path: &Path, ifaces: &[InterfaceInfo]) -> Result<Self, Error> {
         let tmp = tmp_name(path);
-        let werr = |source| Error::Write {
+        let werr = |error| Error::Write {
             path: path.display().to_string(),
-            source,
+            error,
         };
-        let perr = |source| Error::Pcap {
+        let perr = |error| Error::Pcap {
             path: tmp.display().to_string(),
-            source,
+            error,
         };
         let f = File::create(&tmp).map_err(werr)?;
         let out = Shared(Arc::new(Mutex::new(BufWriter::with_capacity(1 << 16, f))));
@@ -179,9 +179,9 @@ impl PcapngFile {
         } else {
             Some(h.comments.join("\n"))
         };
-        let perr = |source| Error::Pcap {
+        let perr = |error| Error::Pcap {
             path: self.tmp.display().to_string(),
-            source,
+            error,
         };
         if let Some(w) = self.w.as_mut() {
             w.write_packet(
@@ -202,9 +202,9 @@ impl PcapngFile {
     pub fn flush(&mut self) -> Result<(), Error> {
         use std::io::Write;
         self.last_flush = Instant::now();
-        self.out.flush().map_err(|source| Error::Write {
+        self.out.flush().map_err(|error| Error::Write {
             path: self.tmp.display().to_string(),
-            source,
+            error,
         })
     }
 
@@ -223,16 +223,16 @@ impl PcapngFile {
             h.comments.extend(self.marker.take_due((0, 0), true));
             self.emit(h)?;
         }
-        let werr = |source| Error::Write {
+        let werr = |error| Error::Write {
             path: self.tmp.display().to_string(),
-            source,
+            error,
         };
         let Some(w) = self.w.take() else {
             return Ok(self.written);
         };
-        w.finish().map_err(|source| Error::Pcap {
+        w.finish().map_err(|error| Error::Pcap {
             path: self.tmp.display().to_string(),
-            source,
+            error,
         })?;
         if !stats.is_empty() {
             use std::io::Write;
@@ -248,9 +248,9 @@ impl PcapngFile {
             let bw = self.out.lock();
             bw.get_ref().sync_all().map_err(werr)?;
         }
-        std::fs::rename(&self.tmp, &self.path).map_err(|source| Error::Write {
+        std::fs::rename(&self.tmp, &self.path).map_err(|error| Error::Write {
             path: self.path.display().to_string(),
-            source,
+            error,
         })?;
         Ok(self.written)
     }

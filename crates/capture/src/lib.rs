@@ -78,12 +78,12 @@ pub enum Error {
         netns: String,
     },
     /// Entering the namespace failed for another reason.
-    #[error("cannot enter network namespace {netns}: {source}")]
+    #[error("cannot enter network namespace {netns}: {error}")]
     Namespace {
         /// The namespace name.
         netns: String,
         /// The system error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The process may not capture.
     #[error("permission denied {what}: capturing needs root or CAP_NET_RAW (and CAP_SYS_ADMIN to enter another network namespace)")]
@@ -100,14 +100,14 @@ pub enum Error {
         hatype: u16,
     },
     /// A step of setting up the socket or its ring failed.
-    #[error("cannot set up capture on {iface}: {what} failed: {source}")]
+    #[error("cannot set up capture on {iface}: {what} failed: {error}")]
     Setup {
         /// The interface.
         iface: String,
         /// The step (`PACKET_RX_RING`, `mmap`, `bind`…).
         what: &'static str,
         /// The system error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An interface spec that cannot name an interface.
     #[error("invalid interface {0:?}: expected IF or NETNS/IF")]
@@ -119,20 +119,20 @@ pub enum Error {
     #[error("poll failed: {0}")]
     Poll(std::io::Error),
     /// Writing the capture file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Write {
         /// The file.
         path: String,
         /// What failed.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The pcapng writer refused a record.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Pcap {
         /// The file.
         path: String,
         /// What failed.
-        source: wirelab_pcap::Error,
+        error: wirelab_pcap::Error,
     },
     /// A sink's own error (e.g. the printer's output closed).
     #[error("{0}")]

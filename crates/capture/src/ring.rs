@@ -184,7 +184,7 @@ fn if_facts(fd: RawFd, spec: &IfSpec) -> Result<IfFacts, Error> {
             Error::Setup {
                 iface: spec.to_string(),
                 what: "SIOCGIFINDEX",
-                source: e,
+                error: e,
             }
         });
     }
@@ -196,7 +196,7 @@ fn if_facts(fd: RawFd, spec: &IfSpec) -> Result<IfFacts, Error> {
         return Err(Error::Setup {
             iface: spec.to_string(),
             what: "SIOCGIFHWADDR",
-            source: last_err(),
+            error: last_err(),
         });
     }
     // SAFETY: the kernel filled the hwaddr member of the union.
@@ -239,7 +239,7 @@ impl Ring {
             },
             _ => Error::Namespace {
                 netns: ns.clone(),
-                source: e,
+                error: e,
             },
         })?;
         let spec2 = spec.clone();
@@ -258,7 +258,7 @@ impl Ring {
                         },
                         _ => Error::Namespace {
                             netns: ns2,
-                            source: e,
+                            error: e,
                         },
                     });
                 }
@@ -266,12 +266,12 @@ impl Ring {
             })
             .map_err(|e| Error::Namespace {
                 netns: ns.clone(),
-                source: e,
+                error: e,
             })?
             .join()
             .map_err(|_| Error::Namespace {
                 netns: ns.clone(),
-                source: io::Error::other("namespace thread panicked"),
+                error: io::Error::other("namespace thread panicked"),
             })?
     }
 
@@ -282,7 +282,7 @@ impl Ring {
             Error::Setup {
                 iface: spec.to_string(),
                 what,
-                source: e,
+                error: e,
             }
         };
         // Protocol 0: the socket receives nothing until bound to ETH_P_ALL
@@ -298,7 +298,7 @@ impl Ring {
                 _ => Error::Setup {
                     iface: spec.to_string(),
                     what: "socket(AF_PACKET)",
-                    source: e,
+                    error: e,
                 },
             });
         }
