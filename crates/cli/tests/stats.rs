@@ -43,7 +43,6 @@ const CAPTURES: &[&str] = &[
     "zeek/http_http-post-large.pcap",
     "zeek/tcp_missing-syn.pcap",
     "zeek/http_get-gzip.pcap",
-    "zeek/dns-inverse-query.pcap",
 ];
 
 /// The 7000-frame corpus (long time span: no per-second io,stat on it).
@@ -84,7 +83,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ("zeek/http_http-post-large.pcap", "expert", TCP_EXPERT),
     ("zeek/tcp_missing-syn.pcap", "expert", TCP_EXPERT),
     ("zeek/http_get-gzip.pcap", "expert", TCP_EXPERT),
-    ("zeek/dns-inverse-query.pcap", "expert", TCP_EXPERT),
     (
         "zeek/http_get-gzip.pcap",
         "io,phs*",
