@@ -11,6 +11,13 @@
 //! order, and prints its table when the capture ends. [`tap`] builds one from
 //! a `-z` argument as tshark spells it. Taps see every packet the read filter
 //! keeps, whatever the display filter (`-Y`) shows, as in tshark.
+//!
+//! Statistics, each printing tshark 4.0's numbers in its layout: `io,phs`,
+//! `io,stat`, `conv,TYPE` and `endpoints,TYPE` (eth, ip, ipv6, tcp, udp),
+//! `expert`, `follow,tcp|udp,ascii|hex|raw,…` and `dhcp,stat`. Counting a
+//! packet allocates nothing once a key has been seen (keys are small
+//! fixed-size values, buffers are reused), so a tap's memory grows with the
+//! number of conversations, endpoints or intervals, not with the packets.
 #![warn(missing_docs)]
 
 use std::io;
