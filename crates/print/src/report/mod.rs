@@ -528,7 +528,7 @@ fn tcp_items(c: &TcpConnection) -> Vec<String> {
         )),
     }
     let mut t = format!(
-        "Data: client → server {} in {} segment{}, server → client {} in {} segment{}",
+        "Data: client → server {} bytes in {} segment{}, server → client {} bytes in {} segment{}",
         c.bytes_c2s,
         c.segs_c2s,
         if c.segs_c2s == 1 { "" } else { "s" },

@@ -5,12 +5,14 @@ use std::fmt::Write as _;
 use super::Block;
 use crate::svg::escape;
 
-/// Escapes text for a Markdown table cell or paragraph.
-fn md_escape(s: &str) -> String {
+/// Escapes text for a Markdown paragraph (`line_start`) or table cell.
+fn md_text(s: &str, line_start: bool) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, c) in s.chars().enumerate() {
         match c {
-            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '\\' => {
+            // A `#` only makes a heading at the start of a line.
+            '#' if i == 0 && line_start => o.push_str("\\#"),
+            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '\\' => {
                 o.push('\\');
                 o.push(c);
             }
@@ -19,6 +21,14 @@ fn md_escape(s: &str) -> String {
         }
     }
     o
+}
+
+fn md_escape(s: &str) -> String {
+    md_text(s, true)
+}
+
+fn md_cell(s: &str) -> String {
+    md_text(s, false)
 }
 
 /// Markdown; pictures are referenced by file name (written next to it).
@@ -42,20 +52,14 @@ pub fn markdown(blocks: &[Block]) -> String {
                 let _ = writeln!(
                     o,
                     "| {} |",
-                    h.iter()
-                        .map(|c| md_escape(c))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
+                    h.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
                 );
                 let _ = writeln!(o, "|{}", "---|".repeat(h.len()));
                 for r in rows {
                     let _ = writeln!(
                         o,
                         "| {} |",
-                        r.iter()
-                            .map(|c| md_escape(c))
-                            .collect::<Vec<_>>()
-                            .join(" | ")
+                        r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
                     );
                 }
                 o.push('\n');
