@@ -89,6 +89,16 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "dissector: no JSON dissector (tshark shows http > json)",
     ),
     (
+        "zeek/http_bro.org.pcap",
+        "io,phs*",
+        "dissector: no media, png, image-gif or image-jfif dissectors (HTTP bodies)",
+    ),
+    (
+        "zeek/http_206_example_a.pcap",
+        "io,phs*",
+        "dissector: no media dissector (HTTP bodies)",
+    ),
+    (
         "zeek/http_http-post-large.pcap",
         "io,phs*",
         "dissector: no urlencoded-form dissector (tshark shows http > urlencoded-form)",
