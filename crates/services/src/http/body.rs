@@ -18,7 +18,6 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -127,24 +126,10 @@ impl FileBody {
                         return Some(Err(io::Error::other("file piece without a file")));
                     };
                     let n = usize::try_from(*len).unwrap_or(usize::MAX).min(self.chunk);
-                    let mut buf = BytesMut::zeroed(n);
-                    let mut got = 0;
-                    while got < n {
-                        let Some(rest) = buf.get_mut(got..) else {
-                            break;
-                        };
-                        match file.read_at(rest, *offset + got as u64) {
-                            Ok(0) => {
-                                return Some(Err(io::Error::new(
-                                    io::ErrorKind::UnexpectedEof,
-                                    "file shrank while being sent",
-                                )))
-                            }
-                            Ok(k) => got += k,
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                            Err(e) => return Some(Err(e)),
-                        }
-                    }
+                    let buf = match pread_exact(file, n, *offset) {
+                        Ok(b) => b,
+                        Err(e) => return Some(Err(e)),
+                    };
                     *offset += n as u64;
                     *len -= n as u64;
                     return Some(Ok(buf.freeze()));
@@ -152,6 +137,50 @@ impl FileBody {
             }
         }
     }
+}
+
+/// Reads exactly `n` bytes at `offset` into a new buffer, without zeroing
+/// it first (the buffer is as large as a chunk, and zeroing it would be one
+/// more pass over the memory than the copy itself).
+fn pread_exact(file: &File, n: usize, offset: u64) -> io::Result<BytesMut> {
+    use std::os::fd::AsRawFd;
+    let mut buf = BytesMut::with_capacity(n);
+    while buf.len() < n {
+        let got = buf.len();
+        let spare = buf.spare_capacity_mut();
+        let want = n - got;
+        let at = offset
+            .checked_add(got as u64)
+            .and_then(|o| libc::off_t::try_from(o).ok())
+            .ok_or_else(|| io::Error::other("file offset overflows off_t"))?;
+        if spare.len() < want {
+            return Err(io::Error::other("buffer smaller than asked"));
+        }
+        // SAFETY: `spare` is at least `want` bytes of writable memory owned
+        // by `buf`; pread writes at most `want` bytes there and reports how
+        // many, and only those are then marked initialised by `set_len`.
+        let r = unsafe { libc::pread(file.as_raw_fd(), spare.as_mut_ptr().cast(), want, at) };
+        match r {
+            0 => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "file shrank while being sent",
+                ))
+            }
+            r if r > 0 => {
+                let k = usize::try_from(r).unwrap_or(0).min(want);
+                // SAFETY: the first `got + k` bytes are initialised (see above).
+                unsafe { buf.set_len(got + k) };
+            }
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(buf)
 }
 
 impl Drop for FileBody {
