@@ -31,6 +31,8 @@ enum Cmd {
     DhcpClient(wirelab_services::dhcp::ClientArgs),
     /// UDP relay with loss, delay, jitter, reordering, rate limit… (netem's job).
     Link(wirelab_lab::link::LinkArgs),
+    /// Run the whole scenario on a virtual network; leave a capture and a report.
+    Lab(wirelab_lab::LabArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
         Cmd::Dhcp(a) => serve(wirelab_services::dhcp::run(a)),
         Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
+        Cmd::Lab(a) => wirelab_lab::run(a),
         Cmd::Link(args) => {
             serve(async move { wirelab_lab::link::run_link(args).await.map(|_| ()) })
         }

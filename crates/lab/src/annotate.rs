@@ -1,0 +1,170 @@
+//! Packet comments at the start of each phase of the scenario.
+//!
+//! The client reports when each phase began (DHCP, DNS, RUDP, HTTP, echo);
+//! each such time is matched to the first packet captured at or after it,
+//! and the capture is rewritten as pcapng with the phase's name as that
+//! packet's comment (`pkt_comment`, shown by Wireshark and `frame.comment`).
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use anyhow::Context;
+use wirelab_pcap::{Reader, Writer};
+
+/// A comment to put on the first packet at or after a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The moment, in nanoseconds since the Unix epoch.
+    pub at_ns: i128,
+    /// The comment.
+    pub comment: String,
+}
+
+fn ts_ns(secs: i64, nanos: u32) -> i128 {
+    i128::from(secs) * 1_000_000_000 + i128::from(nanos)
+}
+
+/// Copies the capture `input` to `output` (pcapng) with a comment on the
+/// first packet at or after each mark. Returns, for each mark, the frame
+/// number (from 1) it landed on, or `None` when no packet came after it.
+pub fn annotate(input: &Path, output: &Path, marks: &[Mark]) -> anyhow::Result<Vec<Option<u64>>> {
+    // Pass 1: the earliest packet at or after each mark (files merged from
+    // several interfaces need not be in time order).
+    let mut best: Vec<Option<(i128, u64)>> = vec![None; marks.len()];
+    {
+        let mut r = Reader::open(input).with_context(|| format!("reading {}", input.display()))?;
+        let mut frame = 0u64;
+        while let Some(p) = r
+            .next_packet()
+            .with_context(|| format!("reading {}", input.display()))?
+        {
+            frame += 1;
+            if !p.has_ts {
+                continue;
+            }
+            let t = ts_ns(p.ts_secs, p.ts_nanos);
+            for (m, b) in marks.iter().zip(best.iter_mut()) {
+                if t >= m.at_ns && b.is_none_or(|(bt, _)| t < bt) {
+                    *b = Some((t, frame));
+                }
+            }
+        }
+    }
+    let frames: Vec<Option<u64>> = best.iter().map(|b| b.map(|(_, f)| f)).collect();
+
+    // Pass 2: copy, adding the comments.
+    let mut r = Reader::open(input).with_context(|| format!("reading {}", input.display()))?;
+    let f = File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let mut w = Writer::pcapng(BufWriter::new(f))?;
+    let mut ifaces = 0usize;
+    let mut frame = 0u64;
+    while let Some(p) = r.next_packet()? {
+        frame += 1;
+        let known = p.known_interfaces();
+        while ifaces < known.len() {
+            w.add_interface(&known[ifaces])?;
+            ifaces += 1;
+        }
+        let mine: Vec<&str> = marks
+            .iter()
+            .zip(&frames)
+            .filter(|(_, f)| **f == Some(frame))
+            .map(|(m, _)| m.comment.as_str())
+            .collect();
+        if mine.is_empty() {
+            w.write_record(p.interface_id, &p)?;
+            continue;
+        }
+        // The writer takes one comment with raw packet bytes: join the
+        // packet's own comments and ours.
+        let mut all: Vec<String> = p.comments().map(|c| c.into_owned()).collect();
+        all.extend(mine.iter().map(|s| s.to_string()));
+        let mut data = Vec::with_capacity(p.pseudo_header.len() + p.data.len());
+        data.extend_from_slice(p.pseudo_header);
+        data.extend_from_slice(p.data);
+        let orig = p.orig_len.saturating_add(p.pseudo_header.len() as u32);
+        w.write_packet(
+            p.interface_id,
+            p.ts_secs,
+            p.ts_nanos,
+            orig,
+            &data,
+            Some(&all.join("\n")),
+        )?;
+    }
+    w.finish()?;
+    Ok(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirelab_pcap::Interface;
+
+    #[test]
+    fn comments_land_on_the_first_packet_at_or_after_each_mark() {
+        let dir = std::env::temp_dir().join(format!("wirelab-annotate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inp = dir.join("in.pcapng");
+        let out = dir.join("out.pcapng");
+        {
+            let mut w = Writer::pcapng(File::create(&inp).unwrap()).unwrap();
+            let mut a = Interface::new(1);
+            a.name = Some("sw/client".into());
+            w.add_interface(&a).unwrap();
+            let mut b = Interface::new(1);
+            b.name = Some("sw/srv".into());
+            w.add_interface(&b).unwrap();
+            // Interface 1's packet at t=10.5 is written after interface
+            // 0's packet at t=11: not in time order.
+            w.write_packet(0, 10, 0, 60, &[1; 60], None).unwrap();
+            w.write_packet(0, 11, 0, 60, &[2; 60], Some("own")).unwrap();
+            w.write_packet(1, 10, 500_000_000, 60, &[3; 60], None)
+                .unwrap();
+            w.write_packet(1, 12, 0, 60, &[4; 60], None).unwrap();
+            w.finish().unwrap();
+        }
+        let marks = [
+            Mark {
+                at_ns: ts_ns(10, 100),
+                comment: "DNS".into(),
+            },
+            Mark {
+                at_ns: ts_ns(11, 0),
+                comment: "RUDP".into(),
+            },
+            Mark {
+                at_ns: ts_ns(9, 0),
+                comment: "DHCP".into(),
+            },
+            Mark {
+                at_ns: ts_ns(13, 0),
+                comment: "late".into(),
+            },
+        ];
+        let got = annotate(&inp, &out, &marks).unwrap();
+        assert_eq!(got, vec![Some(3), Some(2), Some(1), None]);
+        let mut r = Reader::open(&out).unwrap();
+        let mut seen = Vec::new();
+        while let Some(p) = r.next_packet().unwrap() {
+            seen.push((
+                p.interface_id,
+                p.data[0],
+                p.comments().map(|c| c.into_owned()).collect::<Vec<_>>(),
+            ));
+        }
+        assert_eq!(r.interfaces().len(), 2);
+        assert_eq!(r.interfaces()[1].name.as_deref(), Some("sw/srv"));
+        assert_eq!(
+            seen,
+            vec![
+                (0, 1, vec!["DHCP".to_string()]),
+                (0, 2, vec!["own\nRUDP".to_string()]),
+                (1, 3, vec!["DNS".to_string()]),
+                (1, 4, vec![]),
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
