@@ -126,18 +126,25 @@ pub fn describe(s: ExitStatus) -> String {
     }
 }
 
+/// Environment variable every child gets, holding the lab's id: what
+/// tests (and people) look for to tell whether anything of a lab survived.
+pub const LAB_ENV: &str = "WIRELAB_LAB";
+
 /// Starts and owns the lab's child processes.
 #[derive(Debug)]
 pub struct Supervisor {
     exe: PathBuf,
+    tag: String,
     procs: Vec<Proc>,
 }
 
 impl Supervisor {
-    /// A supervisor that runs `exe` (normally the current executable).
-    pub fn new(exe: PathBuf) -> Self {
+    /// A supervisor that runs `exe` (normally the current executable),
+    /// its children tagged with [`LAB_ENV`]`=tag`.
+    pub fn new(exe: PathBuf, tag: &str) -> Self {
         Supervisor {
             exe,
+            tag: tag.to_string(),
             procs: Vec::new(),
         }
     }
@@ -165,7 +172,7 @@ impl Supervisor {
             }
             None => Command::new(&self.exe),
         };
-        cmd.args(args);
+        cmd.args(args).env(LAB_ENV, &self.tag);
         let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let err = match stderr {
             Stderr::Log => Stdio::from(out.try_clone()?),
@@ -263,7 +270,7 @@ mod tests {
     fn sup() -> (Supervisor, PathBuf) {
         let dir = std::env::temp_dir().join(format!("wirelab-proc-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        (Supervisor::new(PathBuf::from("/bin/sh")), dir)
+        (Supervisor::new(PathBuf::from("/bin/sh"), "test"), dir)
     }
 
     fn alive(pid: u32) -> bool {

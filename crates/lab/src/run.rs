@@ -149,7 +149,7 @@ impl Lab {
             started: Instant::now(),
             out,
             logs,
-            sup: Supervisor::new(exe),
+            sup: Supervisor::new(exe, &id.to_string()),
             topo: None,
             work: TempDir(work),
         })
@@ -582,8 +582,9 @@ impl Lab {
             let text = fs::read_to_string(json).unwrap_or_default();
             match phase_marks(&text, role, self.sc.clients > 1) {
                 Ok(m) => marks.extend(m),
+                // A client that failed may have printed nothing.
                 Err(e) if failures.is_empty() => {
-                    return Err(e.context(format!("reading {}", json.display())))
+                    failures.push(format!("{:#}", e.context(format!("in {}", json.display()))))
                 }
                 Err(_) => {}
             }

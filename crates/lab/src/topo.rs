@@ -117,7 +117,7 @@ impl Topology {
         };
         t.add_ns(&t.switch.clone())?;
         ip(&["-n", &t.switch, "link", "add", BRIDGE, "type", "bridge"])?;
-        ip(&["-n", &t.switch, "link", "set", BRIDGE, "up"])?;
+        ip(&["-n", &t.switch, "link", "set", "dev", BRIDGE, "up"])?;
         for h in hosts {
             let ns = ns_name(id, &h.role);
             t.add_ns(&ns)?;
@@ -138,13 +138,26 @@ impl Topology {
                 &t.switch,
             ])
             .with_context(|| format!("linking {ns} to the switch"))?;
-            ip(&["-n", &t.switch, "link", "set", &h.role, "master", BRIDGE])?;
-            ip(&["-n", &t.switch, "link", "set", &h.role, "up"])?;
+            ip(&[
+                "-n", &t.switch, "link", "set", "dev", &h.role, "master", BRIDGE, "up",
+            ])?;
             if let Some(a) = h.addr {
                 let cidr = format!("{a}/{PREFIX}");
                 ip(&["-n", &ns, "addr", "add", &cidr, "dev", HOST_IF])?;
             }
-            ip(&["-n", &ns, "link", "set", HOST_IF, "up"])?;
+            // One MSS per packet, as on a real wire (veths would otherwise
+            // hand over 64 KB TSO super-packets, captured as such).
+            ip(&[
+                "-n",
+                &ns,
+                "link",
+                "set",
+                "dev",
+                HOST_IF,
+                "gso_max_segs",
+                "1",
+                "up",
+            ])?;
             t.hosts.push(Host {
                 spec: h.clone(),
                 ns,
@@ -158,7 +171,7 @@ impl Topology {
     fn add_ns(&mut self, ns: &str) -> anyhow::Result<()> {
         ip(&["netns", "add", ns])?;
         self.created.push(ns.to_string());
-        ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        ip(&["-n", ns, "link", "set", "dev", "lo", "up"])?;
         let out = Command::new("ip")
             .args(["netns", "exec", ns, "sysctl", "-qw"])
             .args([
