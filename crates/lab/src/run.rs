@@ -12,7 +12,7 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -156,7 +156,9 @@ impl Lab {
     }
 
     fn step(&self, msg: impl std::fmt::Display) {
-        eprintln!(
+        // Not eprintln!: a closed stderr must not abort the run (and its cleanup).
+        let _ = writeln!(
+            std::io::stderr(),
             "wirelab lab: [{:5.1} s] {msg}",
             self.started.elapsed().as_secs_f64()
         );
@@ -656,14 +658,15 @@ impl Lab {
         }
 
         let o = self.out.display().to_string();
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "wirelab lab: done in {:.1} s\n  capture    {o}/capture.pcapng ({} links, phases marked on {n_marked} packets)\n  report     {o}/report.md, {o}/report.html\n  checksums  {o}/checksums.sha256 ({n_files} files{})\n  logs       {o}/logs/ (services, clients' JSON summaries)\n  config     {o}/config/",
             self.started.elapsed().as_secs_f64(),
             links.len(),
             if mismatches.is_empty() { ", all equal to the server's" } else { ", SOME DIFFER" },
         );
         if self.sc.keep_files {
-            eprintln!("  files      {o}/files/");
+            let _ = writeln!(std::io::stderr(), "  files      {o}/files/");
         }
         if !failures.is_empty() {
             bail!("{}", failures.join("\n"));

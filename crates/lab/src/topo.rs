@@ -222,7 +222,8 @@ impl Topology {
 impl Drop for Topology {
     fn drop(&mut self) {
         if let Err(e) = self.teardown() {
-            eprintln!("wirelab lab: {e:#}");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "wirelab lab: {e:#}");
         }
     }
 }
