@@ -27,6 +27,62 @@ pub struct Mark {
     pub at_ns: i128,
     /// The comment.
     pub comment: String,
+    /// Which packets may carry it.
+    pub matches: Match,
+}
+
+/// The packets a phase's comment may land on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// Any packet.
+    Any,
+    /// IPv4 UDP from or to this port.
+    Udp(u16),
+    /// IPv4 TCP from or to this port.
+    Tcp(u16),
+}
+
+impl Match {
+    /// Whether an Ethernet frame (`linktype` 1) is one of these.
+    pub fn accepts(self, linktype: u32, frame: &[u8]) -> bool {
+        let (proto, port) = match self {
+            Match::Any => return true,
+            Match::Udp(p) => (17u8, p),
+            Match::Tcp(p) => (6u8, p),
+        };
+        if linktype != 1 {
+            return false;
+        }
+        ports(frame, proto).is_some_and(|(s, d)| s == port || d == port)
+    }
+}
+
+/// Source and destination ports of an Ethernet II / IPv4 frame carrying
+/// `proto` (RFC 791 header, RFC 768 / RFC 793 ports first), for the first
+/// fragment only; `None` for anything else or anything cut short.
+fn ports(frame: &[u8], proto: u8) -> Option<(u16, u16)> {
+    let be16 = |b: &[u8], at: usize| -> Option<u16> {
+        Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+    };
+    let mut off = 12;
+    let mut ethertype = be16(frame, off)?;
+    if ethertype == 0x8100 {
+        off += 4;
+        ethertype = be16(frame, off)?;
+    }
+    if ethertype != 0x0800 {
+        return None;
+    }
+    let ip = frame.get(off + 2..)?;
+    let vihl = *ip.first()?;
+    if vihl >> 4 != 4 || *ip.get(9)? != proto {
+        return None;
+    }
+    if be16(ip, 6)? & 0x1fff != 0 {
+        return None; // a later fragment has no ports
+    }
+    let l4 = ip.get(usize::from(vihl & 0x0f) * 4..)?;
+    Some((be16(l4, 0)?, be16(l4, 2)?))
 }
 
 fn ts_ns(secs: i64, nanos: u32) -> i128 {
@@ -39,8 +95,10 @@ fn ts_ns(secs: i64, nanos: u32) -> i128 {
 /// `None` when no packet came after it.
 pub fn annotate(input: &Path, output: &Path, marks: &[Mark]) -> anyhow::Result<Vec<Option<u64>>> {
     let open = || Reader::open(input).with_context(|| format!("reading {}", input.display()));
-    // Pass 1: each record's time and interface.
+    // Pass 1: each record's time and interface, and the earliest packet
+    // each mark accepts at or after its moment.
     let mut order: Vec<(i128, u32)> = Vec::new();
+    let mut best: Vec<Option<(i128, usize)>> = vec![None; marks.len()];
     let mut r = open()?;
     while let Some(p) = r
         .next_packet()
@@ -53,19 +111,29 @@ pub fn annotate(input: &Path, output: &Path, marks: &[Mark]) -> anyhow::Result<V
             // timed one.
             order.last().map_or(i128::MIN, |&(t, _)| t)
         };
+        for (m, b) in marks.iter().zip(best.iter_mut()) {
+            if p.has_ts
+                && t >= m.at_ns
+                && b.is_none_or(|(bt, _)| t < bt)
+                && m.matches.accepts(p.linktype, p.data)
+            {
+                *b = Some((t, order.len()));
+            }
+        }
         order.push((t, p.interface_id));
     }
     let ifaces = r.interfaces().to_vec();
     drop(r);
-    order.sort_by_key(|&(t, _)| t); // stable
-
-    let frames: Vec<Option<u64>> = marks
-        .iter()
-        .map(|m| {
-            let i = order.partition_point(|&(t, _)| t < m.at_ns);
-            (i < order.len()).then_some(i as u64 + 1)
-        })
-        .collect();
+    // Sort (stably) by time, remembering where each record came from.
+    let mut idx: Vec<usize> = (0..order.len()).collect();
+    idx.sort_by_key(|&i| order[i].0);
+    let mut new_pos = vec![0u64; order.len()];
+    for (pos, &i) in idx.iter().enumerate() {
+        new_pos[i] = pos as u64 + 1;
+    }
+    let frames: Vec<Option<u64>> = best.iter().map(|b| b.map(|(_, i)| new_pos[i])).collect();
+    let order: Vec<(i128, u32)> = idx.iter().map(|&i| order[i]).collect();
+    drop(new_pos);
 
     // Pass 2: one reader per interface, each skipping the others' packets.
     let f = File::create(output).with_context(|| format!("creating {}", output.display()))?;
@@ -155,18 +223,22 @@ mod tests {
             Mark {
                 at_ns: ts_ns(10, 100),
                 comment: "DNS".into(),
+                matches: Match::Any,
             },
             Mark {
                 at_ns: ts_ns(11, 0),
                 comment: "RUDP".into(),
+                matches: Match::Any,
             },
             Mark {
                 at_ns: ts_ns(9, 0),
                 comment: "DHCP".into(),
+                matches: Match::Any,
             },
             Mark {
                 at_ns: ts_ns(13, 0),
                 comment: "late".into(),
+                matches: Match::Any,
             },
         ];
         let got = annotate(&inp, &out, &marks).unwrap();
@@ -192,6 +264,65 @@ mod tests {
                 (1, 4, vec![]),
             ]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Ethernet II + IPv4 (IHL 5) + UDP 68 → 67: the start of a DHCP
+    /// Discover (RFC 2131 §4.1 ports).
+    fn dhcp_frame() -> Vec<u8> {
+        let mut f = vec![0xff; 6];
+        f.extend([2, 0, 0, 0, 1, 1, 0x08, 0x00]);
+        f.extend([0x45, 0, 0, 48, 0, 0, 0, 0, 64, 17, 0, 0]);
+        f.extend([0, 0, 0, 0, 255, 255, 255, 255]);
+        f.extend([0, 68, 0, 67, 0, 28, 0, 0]);
+        f
+    }
+
+    #[test]
+    fn matches_by_transport_and_port() {
+        let f = dhcp_frame();
+        assert!(Match::Udp(67).accepts(1, &f));
+        assert!(Match::Udp(68).accepts(1, &f));
+        assert!(!Match::Udp(53).accepts(1, &f));
+        assert!(!Match::Tcp(67).accepts(1, &f));
+        assert!(!Match::Udp(67).accepts(113, &f)); // not Ethernet
+        assert!(Match::Any.accepts(113, &[]));
+        // Cut anywhere: never a panic; a match once both ports are there
+        // (14 Ethernet + 20 IPv4 + 4 bytes).
+        for n in 0..f.len() {
+            assert_eq!(Match::Udp(67).accepts(1, &f[..n]), n >= 38, "{n}");
+        }
+        // A later fragment (offset 1) has no ports.
+        let mut frag = f.clone();
+        frag[21] = 1;
+        assert!(!Match::Udp(67).accepts(1, &frag));
+        // 802.1Q tag before the EtherType.
+        let mut tagged = f[..12].to_vec();
+        tagged.extend([0x81, 0x00, 0, 5]);
+        tagged.extend(&f[12..]);
+        assert!(Match::Udp(67).accepts(1, &tagged));
+    }
+
+    #[test]
+    fn a_mark_skips_packets_it_does_not_accept() {
+        let dir = std::env::temp_dir().join(format!("wirelab-annotate-m-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inp = dir.join("in.pcapng");
+        let out = dir.join("out.pcapng");
+        {
+            let mut w = Writer::pcapng(File::create(&inp).unwrap()).unwrap();
+            w.add_interface(&Interface::new(1)).unwrap();
+            w.write_packet(0, 10, 0, 42, &[0; 42], None).unwrap(); // ARP-ish
+            let f = dhcp_frame();
+            w.write_packet(0, 10, 5, f.len() as u32, &f, None).unwrap();
+            w.finish().unwrap();
+        }
+        let marks = [Mark {
+            at_ns: ts_ns(9, 0),
+            comment: "phase dhcp".into(),
+            matches: Match::Udp(67),
+        }];
+        assert_eq!(annotate(&inp, &out, &marks).unwrap(), vec![Some(2)]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

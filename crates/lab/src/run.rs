@@ -14,14 +14,14 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
-use crate::annotate::{annotate, Mark};
+use crate::annotate::{annotate, Mark, Match};
 use crate::proc::{describe, Stderr, Supervisor};
-use crate::scenario::{addr, dhcp_text, port, zone_text, LabArgs, Scenario};
+use crate::scenario::{addr, dhcp_text, port, zone_text, LabArgs, Scenario, Via};
 use crate::signal;
 use crate::topo::{self, HostSpec, Topology, HOST_IF};
 
@@ -500,6 +500,7 @@ impl Lab {
             } else {
                 Stderr::Log
             };
+            let spawned = SystemTime::now();
             let i = self.sup.spawn(
                 &role,
                 Some(&ns),
@@ -507,7 +508,7 @@ impl Lab {
                 &json,
                 stderr,
             )?;
-            clients.push((role, i, json, dir));
+            clients.push((role, i, json, dir, spawned));
         }
         self.step(format_args!(
             "{} client(s) started ({} leg{})",
@@ -580,9 +581,9 @@ impl Lab {
 
         // Phase comments.
         let mut marks = Vec::new();
-        for (role, _, json, _) in &clients {
+        for (role, _, json, _, spawned) in &clients {
             let text = fs::read_to_string(json).unwrap_or_default();
-            match phase_marks(&text, role, self.sc.clients > 1) {
+            match phase_marks(&text, role, self.sc.clients > 1, *spawned, self.sc.via) {
                 Ok(m) => marks.extend(m),
                 // A client that failed may have printed nothing.
                 Err(e) if failures.is_empty() => {
@@ -603,7 +604,7 @@ impl Lab {
         let mut sums = String::new();
         let mut mismatches = Vec::new();
         let mut n_files = 0;
-        for (role, _, _, dir) in &clients {
+        for (role, _, _, dir, _) in &clients {
             for (rel, hash, size) in sha_dir(dir)? {
                 n_files += 1;
                 let name = Path::new(&rel)
@@ -850,34 +851,85 @@ fn move_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The phase marks in a client's `--json` summary.
-fn phase_marks(json: &str, role: &str, name_client: bool) -> anyhow::Result<Vec<Mark>> {
-    let v: serde_json::Value = serde_json::from_str(json).context("the client's JSON summary")?;
+/// The phase marks in a client's `--json` summary: `{"phases": [{"phase":
+/// NAME, "ms": DURATION, …}, …]}` (`name` is taken for `phase` too).
+///
+/// A phase starts at its own absolute time when the summary gives one
+/// (`start_unix` in seconds, `start_unix_ms` or `start_unix_ns`); otherwise
+/// at the client's start (the summary's `start_unix`, else `spawned`) plus
+/// the durations of the phases before it, which errs early (startup and the
+/// gaps between phases are not counted). So each mark also names the
+/// traffic its phase begins with, and lands on the first such packet.
+fn phase_marks(
+    json: &str,
+    role: &str,
+    name_client: bool,
+    spawned: SystemTime,
+    via: Via,
+) -> anyhow::Result<Vec<Mark>> {
+    let v: serde_json::Value =
+        serde_json::from_str(json.trim()).context("the client printed no JSON summary")?;
     let phases = v
         .get("phases")
         .and_then(|p| p.as_array())
         .context("the client's JSON summary has no \"phases\" list")?;
+    let abs = |o: &serde_json::Value| -> Option<i128> {
+        if let Some(ns) = o.get("start_unix_ns").and_then(|x| x.as_u64()) {
+            return Some(i128::from(ns));
+        }
+        if let Some(ms) = o.get("start_unix_ms").and_then(|x| x.as_f64()) {
+            return Some((ms * 1e6) as i128);
+        }
+        o.get("start_unix")
+            .and_then(|x| x.as_f64())
+            .map(|s| (s * 1e9) as i128)
+    };
+    let spawned_ns = spawned
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0);
+    let mut at = abs(&v).unwrap_or(spawned_ns);
     let mut out = Vec::new();
-    for p in phases {
+    for (k, p) in phases.iter().enumerate() {
         let name = p
-            .get("name")
+            .get("phase")
+            .or_else(|| p.get("name"))
             .and_then(|n| n.as_str())
-            .context("a phase without a \"name\"")?;
-        let start = p
-            .get("start_unix")
-            .and_then(|s| s.as_f64())
-            .with_context(|| format!("phase {name} has no \"start_unix\""))?;
+            .with_context(|| format!("phase {} has no name", k + 1))?;
+        if let Some(t) = abs(p) {
+            at = t;
+        }
         let who = if name_client {
             format!("{role}: ")
         } else {
             String::new()
         };
         out.push(Mark {
-            at_ns: (start * 1e9) as i128,
-            comment: format!("{who}phase {name}"),
+            at_ns: at,
+            comment: format!("{who}phase {}/{}: {name}", k + 1, phases.len()),
+            matches: phase_traffic(name, via),
         });
+        let ms = p.get("ms").and_then(|x| x.as_f64()).unwrap_or(0.0);
+        if ms.is_finite() && ms > 0.0 {
+            at += (ms * 1e6) as i128;
+        }
     }
     Ok(out)
+}
+
+/// The traffic a phase of the client begins with.
+fn phase_traffic(name: &str, via: Via) -> Match {
+    match name {
+        "dhcp" => Match::Udp(port::DHCP),
+        "dns" => Match::Udp(port::DNS),
+        "rudp" | "bye" => Match::Udp(port::APP),
+        "download" => match via {
+            Via::Http => Match::Tcp(port::HTTP),
+            Via::Rudp => Match::Udp(port::APP),
+        },
+        "tcp-echo" | "echo" => Match::Tcp(port::ECHO),
+        _ => Match::Any,
+    }
 }
 
 #[cfg(test)]
@@ -923,5 +975,34 @@ mod tests {
             ]
         );
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn phase_marks_from_durations_and_from_absolute_times() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let j = r#"{"ok":true,"phases":[{"phase":"dhcp","ms":12.5,"bytes":0},
+            {"phase":"dns","ms":2.0},{"phase":"download","ms":100},{"phase":"tcp-echo","ms":1}]}"#;
+        let m = phase_marks(j, "client", false, t0, Via::Http).unwrap();
+        let at: Vec<i128> = m.iter().map(|m| m.at_ns).collect();
+        let s = 1_000_000_000_000i128;
+        assert_eq!(at, [s, s + 12_500_000, s + 14_500_000, s + 114_500_000]);
+        assert_eq!(m[0].comment, "phase 1/4: dhcp");
+        assert_eq!(m[0].matches, Match::Udp(67));
+        assert_eq!(m[1].matches, Match::Udp(53));
+        assert_eq!(m[2].matches, Match::Tcp(80));
+        assert_eq!(m[3].matches, Match::Tcp(5001));
+        let m = phase_marks(j, "client2", true, t0, Via::Rudp).unwrap();
+        assert_eq!(m[2].matches, Match::Udp(49152));
+        assert_eq!(m[1].comment, "client2: phase 2/4: dns");
+
+        let j = r#"{"start_unix": 2000.5, "phases":[{"name":"dhcp","ms":1},
+            {"name":"dns","start_unix_ns":2000900000000}]}"#;
+        let m = phase_marks(j, "client", false, t0, Via::Http).unwrap();
+        assert_eq!(m[0].at_ns, 2_000_500_000_000);
+        assert_eq!(m[1].at_ns, 2_000_900_000_000);
+
+        assert!(phase_marks("", "client", false, t0, Via::Http).is_err());
+        assert!(phase_marks("{}", "client", false, t0, Via::Http).is_err());
+        assert!(phase_marks(r#"{"phases":[{"ms":1}]}"#, "c", false, t0, Via::Http).is_err());
     }
 }

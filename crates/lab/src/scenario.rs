@@ -5,7 +5,7 @@
 //! out = "lab-out"
 //! scale = 0.02        # 1: the real 50, 100 and 500 MB files
 //! clients = 1
-//! via = "rudp"        # or "http": how the client asks for the file list
+//! via = "http"        # or "rudp": how the client downloads the files
 //! loss = "5%"         # impairment on the client's RUDP leg (wirelab link)
 //! delay = "10ms"
 //! keep_files = false
@@ -39,7 +39,7 @@ pub struct LabArgs {
     /// Number of clients, each in its own namespace with its own lease [default: 1].
     #[arg(long)]
     pub clients: Option<u32>,
-    /// How the client gets the file list: over RUDP from the app server, or HTTP [default: rudp].
+    /// How the client downloads the files: HTTP/1.1 from the file server, or RUDP FETCH from the application server [default: http].
     #[arg(long, value_enum)]
     pub via: Option<Via>,
     /// Loss on the client's RUDP leg, e.g. `5%` (runs `wirelab link` in between).
@@ -65,15 +65,15 @@ pub struct LabArgs {
     pub log_level: Option<String>,
 }
 
-/// How the client gets the file list.
+/// How the client downloads the files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
-    /// `GET` over the RUDP connection to the application server.
+    /// HTTP/1.1 from the file server (the scenario's step 5).
     #[default]
-    Rudp,
-    /// The HTTP server's directory listing.
     Http,
+    /// RUDP `FETCH` from the application server.
+    Rudp,
 }
 
 impl Via {
@@ -126,7 +126,7 @@ pub struct Scenario {
     pub scale: f64,
     /// Number of clients (1..=MAX_CLIENTS).
     pub clients: u32,
-    /// How the file list is fetched.
+    /// How the files are downloaded.
     pub via: Via,
     /// Loss on the RUDP leg.
     pub loss: f64,
@@ -314,7 +314,7 @@ mod tests {
         assert_eq!(s.out, PathBuf::from("lab-out"));
         assert_eq!(s.scale, 0.02);
         assert_eq!(s.clients, 1);
-        assert_eq!(s.via, Via::Rudp);
+        assert_eq!(s.via, Via::Http);
         assert!(!s.impaired());
         assert_eq!(s.timeout, Duration::from_secs(300));
     }
@@ -326,7 +326,7 @@ mod tests {
         let f = dir.join("lab.toml");
         std::fs::write(
             &f,
-            "scale = 0.5\nclients = 3\nvia = \"http\"\nloss = \"5%\"\ndelay = \"10ms\"\nzone = \"z.zone\"\n",
+            "scale = 0.5\nclients = 3\nvia = \"rudp\"\nloss = \"5%\"\ndelay = \"10ms\"\nzone = \"z.zone\"\n",
         )
         .unwrap();
         let mut a = LabArgs {
@@ -334,7 +334,7 @@ mod tests {
             ..Default::default()
         };
         let s = Scenario::resolve(&a).unwrap();
-        assert_eq!((s.scale, s.clients, s.via), (0.5, 3, Via::Http));
+        assert_eq!((s.scale, s.clients, s.via), (0.5, 3, Via::Rudp));
         assert_eq!((s.loss, s.delay), (0.05, Duration::from_millis(10)));
         assert!(s.impaired());
         assert_eq!(s.zone, Some(dir.join("z.zone")));
