@@ -29,6 +29,26 @@ pub struct Mark {
     pub comment: String,
     /// Which packets may carry it.
     pub matches: Match,
+    /// Only frames from or to this Ethernet address (the phase's host).
+    pub host: Option<[u8; 6]>,
+    /// Index (in the same list) of a mark this one must come after: the
+    /// previous phase of the same client. A phase whose start is only
+    /// estimated then still lands after the phase before it.
+    pub after: Option<usize>,
+}
+
+impl Mark {
+    fn accepts(&self, linktype: u32, frame: &[u8]) -> bool {
+        if let Some(h) = self.host {
+            let (Some(dst), Some(src)) = (frame.get(0..6), frame.get(6..12)) else {
+                return false;
+            };
+            if linktype != 1 || (dst != h && src != h) {
+                return false;
+            }
+        }
+        self.matches.accepts(linktype, frame)
+    }
 }
 
 /// The packets a phase's comment may land on.
@@ -95,10 +115,10 @@ fn ts_ns(secs: i64, nanos: u32) -> i128 {
 /// `None` when no packet came after it.
 pub fn annotate(input: &Path, output: &Path, marks: &[Mark]) -> anyhow::Result<Vec<Option<u64>>> {
     let open = || Reader::open(input).with_context(|| format!("reading {}", input.display()));
-    // Pass 1: each record's time and interface, and the earliest packet
-    // each mark accepts at or after its moment.
+    // Pass 1: each record's time and interface, and for each mark the
+    // packets it accepts (as (time, record index)), at or after its moment.
     let mut order: Vec<(i128, u32)> = Vec::new();
-    let mut best: Vec<Option<(i128, usize)>> = vec![None; marks.len()];
+    let mut cands: Vec<Vec<(i128, usize)>> = vec![Vec::new(); marks.len()];
     let mut r = open()?;
     while let Some(p) = r
         .next_packet()
@@ -111,13 +131,9 @@ pub fn annotate(input: &Path, output: &Path, marks: &[Mark]) -> anyhow::Result<V
             // timed one.
             order.last().map_or(i128::MIN, |&(t, _)| t)
         };
-        for (m, b) in marks.iter().zip(best.iter_mut()) {
-            if p.has_ts
-                && t >= m.at_ns
-                && b.is_none_or(|(bt, _)| t < bt)
-                && m.matches.accepts(p.linktype, p.data)
-            {
-                *b = Some((t, order.len()));
+        for (m, c) in marks.iter().zip(cands.iter_mut()) {
+            if p.has_ts && t >= m.at_ns && m.accepts(p.linktype, p.data) {
+                c.push((t, order.len()));
             }
         }
         order.push((t, p.interface_id));
@@ -131,7 +147,21 @@ pub fn annotate(input: &Path, output: &Path, marks: &[Mark]) -> anyhow::Result<V
     for (pos, &i) in idx.iter().enumerate() {
         new_pos[i] = pos as u64 + 1;
     }
-    let frames: Vec<Option<u64>> = best.iter().map(|b| b.map(|(_, i)| new_pos[i])).collect();
+    // Each mark: its first candidate in the final order, after the mark
+    // it must follow.
+    let mut landed: Vec<Option<(i128, usize)>> = vec![None; marks.len()];
+    for (k, m) in marks.iter().enumerate() {
+        let c = &mut cands[k];
+        c.sort_unstable();
+        let floor = m.after.and_then(|j| landed.get(j).copied().flatten());
+        let from = match floor {
+            Some(f) => c.partition_point(|&x| x <= f),
+            None => 0,
+        };
+        landed[k] = c.get(from).copied();
+    }
+    drop(cands);
+    let frames: Vec<Option<u64>> = landed.iter().map(|b| b.map(|(_, i)| new_pos[i])).collect();
     let order: Vec<(i128, u32)> = idx.iter().map(|&i| order[i]).collect();
     drop(new_pos);
 
@@ -224,21 +254,29 @@ mod tests {
                 at_ns: ts_ns(10, 100),
                 comment: "DNS".into(),
                 matches: Match::Any,
+                host: None,
+                after: None,
             },
             Mark {
                 at_ns: ts_ns(11, 0),
                 comment: "RUDP".into(),
                 matches: Match::Any,
+                host: None,
+                after: None,
             },
             Mark {
                 at_ns: ts_ns(9, 0),
                 comment: "DHCP".into(),
                 matches: Match::Any,
+                host: None,
+                after: None,
             },
             Mark {
                 at_ns: ts_ns(13, 0),
                 comment: "late".into(),
                 matches: Match::Any,
+                host: None,
+                after: None,
             },
         ];
         let got = annotate(&inp, &out, &marks).unwrap();
@@ -321,8 +359,58 @@ mod tests {
             at_ns: ts_ns(9, 0),
             comment: "phase dhcp".into(),
             matches: Match::Udp(67),
+            host: None,
+            after: None,
         }];
         assert_eq!(annotate(&inp, &out, &marks).unwrap(), vec![Some(2)]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn marks_follow_their_host_and_the_phase_before() {
+        let dir = std::env::temp_dir().join(format!("wirelab-annotate-h-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inp = dir.join("in.pcapng");
+        let out = dir.join("out.pcapng");
+        let a = dhcp_frame(); // from 02:00:00:00:01:01
+        let mut b = dhcp_frame();
+        b[11] = 2; // from 02:00:00:00:01:02
+        {
+            let mut w = Writer::pcapng(File::create(&inp).unwrap()).unwrap();
+            w.add_interface(&Interface::new(1)).unwrap();
+            for (t, f) in [(1, &b), (2, &a), (3, &a), (4, &b)] {
+                w.write_packet(0, t, 0, f.len() as u32, f, None).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let host = |n| Some([2, 0, 0, 0, 1, n]);
+        let mark = |host, after| Mark {
+            at_ns: 0,
+            comment: "x".into(),
+            matches: Match::Udp(67),
+            host,
+            after,
+        };
+        // Client 1's two phases, client 2's two phases (same traffic class,
+        // both estimated at time 0).
+        let marks = [
+            mark(host(1), None),
+            mark(host(1), Some(0)),
+            mark(host(2), None),
+            mark(host(2), Some(2)),
+        ];
+        let got = annotate(&inp, &out, &marks).unwrap();
+        assert_eq!(got, vec![Some(2), Some(3), Some(1), Some(4)]);
+        // A phase with nothing after the one before it lands nowhere.
+        let marks = [
+            mark(host(1), None),
+            mark(host(1), Some(0)),
+            mark(host(1), Some(1)),
+        ];
+        assert_eq!(
+            annotate(&inp, &out, &marks).unwrap(),
+            vec![Some(2), Some(3), None]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -205,7 +205,7 @@ impl Lab {
             v.push(HostSpec {
                 role: client_role(k),
                 addr: None,
-                mac: [2, 0, 0, 0, 1, k as u8],
+                mac: client_mac(k),
             });
         }
         v
@@ -493,7 +493,9 @@ impl Lab {
                 format!("{}:{}", addr::APP, port::ECHO),
                 "--json".into(),
             ];
-            a.extend(["--log-level".into(), ll.clone()]);
+            if let Some(l) = &self.sc.client_log_level {
+                a.extend(["--log-level".into(), l.clone()]);
+            }
             let json = self.logs.join(format!("{role}.json"));
             let stderr = if self.sc.clients == 1 {
                 Stderr::Inherit
@@ -511,12 +513,13 @@ impl Lab {
             clients.push((role, i, json, dir, spawned));
         }
         self.step(format_args!(
-            "{} client(s) started ({} leg{})",
+            "{} client(s) started (downloads over {}{})",
             clients.len(),
             self.sc.via.as_str(),
             if self.sc.impaired() {
                 format!(
-                    " through wirelab link: loss {}%, delay {:?}",
+                    "; RUDP through wirelab link at {}: loss {}%, delay {:?}",
+                    addr::LINK,
                     self.sc.loss * 100.0,
                     self.sc.delay
                 )
@@ -581,9 +584,18 @@ impl Lab {
 
         // Phase comments.
         let mut marks = Vec::new();
-        for (role, _, json, _, spawned) in &clients {
+        for (k, (role, _, json, _, spawned)) in (1..).zip(&clients) {
             let text = fs::read_to_string(json).unwrap_or_default();
-            match phase_marks(&text, role, self.sc.clients > 1, *spawned, self.sc.via) {
+            let mac = client_mac(k);
+            match phase_marks(
+                &text,
+                role,
+                self.sc.clients > 1,
+                *spawned,
+                self.sc.via,
+                mac,
+                marks.len(),
+            ) {
                 Ok(m) => marks.extend(m),
                 // A client that failed may have printed nothing.
                 Err(e) if failures.is_empty() => {
@@ -723,6 +735,11 @@ impl Lab {
     }
 }
 
+/// Ethernet address of client `k` (from 1).
+fn client_mac(k: u32) -> [u8; 6] {
+    [2, 0, 0, 0, 1, k as u8]
+}
+
 fn client_role(k: u32) -> String {
     if k == 1 {
         "client".into()
@@ -860,12 +877,18 @@ fn move_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// the durations of the phases before it, which errs early (startup and the
 /// gaps between phases are not counted). So each mark also names the
 /// traffic its phase begins with, and lands on the first such packet.
+///
+/// `host` is the client's Ethernet address; `first` the index the first of
+/// these marks will have in the whole list (each phase comes after the one
+/// before it).
 fn phase_marks(
     json: &str,
     role: &str,
     name_client: bool,
     spawned: SystemTime,
     via: Via,
+    host: [u8; 6],
+    first: usize,
 ) -> anyhow::Result<Vec<Mark>> {
     let v: serde_json::Value =
         serde_json::from_str(json.trim()).context("the client printed no JSON summary")?;
@@ -908,6 +931,8 @@ fn phase_marks(
             at_ns: at,
             comment: format!("{who}phase {}/{}: {name}", k + 1, phases.len()),
             matches: phase_traffic(name, via),
+            host: Some(host),
+            after: k.checked_sub(1).map(|p| first + p),
         });
         let ms = p.get("ms").and_then(|x| x.as_f64()).unwrap_or(0.0);
         if ms.is_finite() && ms > 0.0 {
@@ -982,7 +1007,7 @@ mod tests {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         let j = r#"{"ok":true,"phases":[{"phase":"dhcp","ms":12.5,"bytes":0},
             {"phase":"dns","ms":2.0},{"phase":"download","ms":100},{"phase":"tcp-echo","ms":1}]}"#;
-        let m = phase_marks(j, "client", false, t0, Via::Http).unwrap();
+        let m = phase_marks(j, "client", false, t0, Via::Http, client_mac(1), 0).unwrap();
         let at: Vec<i128> = m.iter().map(|m| m.at_ns).collect();
         let s = 1_000_000_000_000i128;
         assert_eq!(at, [s, s + 12_500_000, s + 14_500_000, s + 114_500_000]);
@@ -991,18 +1016,32 @@ mod tests {
         assert_eq!(m[1].matches, Match::Udp(53));
         assert_eq!(m[2].matches, Match::Tcp(80));
         assert_eq!(m[3].matches, Match::Tcp(5001));
-        let m = phase_marks(j, "client2", true, t0, Via::Rudp).unwrap();
+        let m = phase_marks(j, "client2", true, t0, Via::Rudp, client_mac(2), 4).unwrap();
         assert_eq!(m[2].matches, Match::Udp(49152));
         assert_eq!(m[1].comment, "client2: phase 2/4: dns");
+        assert_eq!(
+            (m[0].after, m[1].after, m[3].after),
+            (None, Some(4), Some(6))
+        );
+        assert_eq!(m[0].host, Some([2, 0, 0, 0, 1, 2]));
 
         let j = r#"{"start_unix": 2000.5, "phases":[{"name":"dhcp","ms":1},
             {"name":"dns","start_unix_ns":2000900000000}]}"#;
-        let m = phase_marks(j, "client", false, t0, Via::Http).unwrap();
+        let m = phase_marks(j, "client", false, t0, Via::Http, client_mac(1), 0).unwrap();
         assert_eq!(m[0].at_ns, 2_000_500_000_000);
         assert_eq!(m[1].at_ns, 2_000_900_000_000);
 
-        assert!(phase_marks("", "client", false, t0, Via::Http).is_err());
-        assert!(phase_marks("{}", "client", false, t0, Via::Http).is_err());
-        assert!(phase_marks(r#"{"phases":[{"ms":1}]}"#, "c", false, t0, Via::Http).is_err());
+        assert!(phase_marks("", "client", false, t0, Via::Http, client_mac(1), 0).is_err());
+        assert!(phase_marks("{}", "client", false, t0, Via::Http, client_mac(1), 0).is_err());
+        assert!(phase_marks(
+            r#"{"phases":[{"ms":1}]}"#,
+            "c",
+            false,
+            t0,
+            Via::Http,
+            client_mac(1),
+            0
+        )
+        .is_err());
     }
 }

@@ -12,7 +12,7 @@
 //! timeout = "5m"      # the clients' whole run
 //! zone = "my.zone"    # instead of the generated example.com zone
 //! dhcp_config = "dhcp.toml"  # instead of the generated DHCP settings
-//! log_level = "info"  # the services'
+//! log_level = "info"  # the services' (and the clients', when given)
 //! ```
 
 use std::net::Ipv4Addr;
@@ -60,7 +60,7 @@ pub struct LabArgs {
     /// DHCP server configuration instead of the generated one.
     #[arg(long, value_name = "FILE")]
     pub dhcp_config: Option<PathBuf>,
-    /// Log level of the services and clients [default: info].
+    /// Log level of the services [default: info] and the clients [default: theirs].
     #[arg(long)]
     pub log_level: Option<String>,
 }
@@ -142,6 +142,9 @@ pub struct Scenario {
     pub dhcp_config: Option<PathBuf>,
     /// Services' log level.
     pub log_level: String,
+    /// Clients' log level, when given (else the client's own default, so
+    /// its progress is not drowned in log lines).
+    pub client_log_level: Option<String>,
 }
 
 impl Scenario {
@@ -205,6 +208,7 @@ impl Scenario {
                 .dhcp_config
                 .clone()
                 .or(cfg.dhcp_config.as_ref().map(rel)),
+            client_log_level: args.log_level.clone().or(cfg.log_level.clone()),
             log_level: args
                 .log_level
                 .clone()
