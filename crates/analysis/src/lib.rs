@@ -11,11 +11,28 @@
 //! order, and prints its table when the capture ends. [`tap`] builds one from
 //! a `-z` argument as tshark spells it. Taps see every packet the read filter
 //! keeps, whatever the display filter (`-Y`) shows, as in tshark.
+//!
+//! Statistics, each printing tshark 4.0's numbers in its layout: `io,phs`,
+//! `io,stat`, `conv,TYPE` and `endpoints,TYPE` (eth, ip, ipv6, tcp, udp),
+//! `expert`, `follow,tcp|udp,ascii|hex|raw,…` and `dhcp,stat`. Counting a
+//! packet allocates nothing once a key has been seen (keys are small
+//! fixed-size values, buffers are reused), so a tap's memory grows with the
+//! number of conversations, endpoints or intervals, not with the packets.
 #![warn(missing_docs)]
 
 use std::io;
 
 use wirelab_dissect::{FieldRef, Packet};
+
+mod conv;
+mod dhcp;
+mod expert;
+mod follow;
+mod iostat;
+mod phs;
+mod util;
+pub mod flow;
+pub mod report;
 
 /// What went wrong building a statistic.
 #[derive(Debug, thiserror::Error)]
@@ -64,13 +81,22 @@ pub trait Tap {
 
 /// Builds the tap for one `-z` argument (e.g. `conv,tcp`, `io,phs`).
 pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
-    let name = spec.split(',').next().unwrap_or(spec);
-    #[allow(clippy::match_single_binding)]
-    match name {
-        // Each statistic adds its arm here.
+    let mut parts = spec.splitn(3, ',');
+    let name = parts.next().unwrap_or(spec);
+    let second = parts.next().unwrap_or("");
+    match (name, second) {
+        ("io", "phs") => Ok(Box::new(phs::Phs::new(spec)?)),
+        ("io", "stat") => Ok(Box::new(iostat::IoStat::new(spec)?)),
+        ("conv", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Conversations)?)),
+        ("endpoints", _) => Ok(Box::new(conv::Conv::new(spec, conv::Table::Endpoints)?)),
+        ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
+        ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
+        ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
+        ("flow", _) => Ok(Box::new(flow::FlowTap::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
-            "unknown statistic (wirelab knows: none yet)",
+            "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \
+             expert, follow,PROTO,MODE,STREAM, dhcp,stat, flow,TYPE,MODE)",
         )),
     }
 }

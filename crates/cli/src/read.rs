@@ -59,6 +59,10 @@ pub struct ReadArgs {
     /// Statistics, as tshark's -z (repeatable): printed after the packets.
     #[arg(short = 'z', value_name = "STATISTIC")]
     pub stats: Vec<String>,
+    /// Write the flow graph (ladder per conversation) and the I/O graph to
+    /// FILE as one standalone SVG.
+    #[arg(long = "export-svg", value_name = "FILE")]
+    pub export_svg: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -143,7 +147,11 @@ pub fn run(args: ReadArgs) -> Result<()> {
                 }
                 wirelab_analysis::Want::All => None,
             });
-    if !full_tree && tap_fields.is_some() {
+    let mut svg = args
+        .export_svg
+        .as_ref()
+        .map(|_| wirelab_analysis::report::Builder::new());
+    if !full_tree && tap_fields.is_some() && svg.is_none() {
         let mut want: Vec<wirelab_dissect::FieldRef> =
             vec![&wirelab_dissect::proto::frame::TIME_RELATIVE];
         if let Some(f) = &fields {
@@ -182,6 +190,9 @@ pub fn run(args: ReadArgs) -> Result<()> {
             // Statistics see every packet read, whatever -Y shows (as tshark).
             for t in taps.iter_mut() {
                 t.packet(&pkt, data);
+            }
+            if let Some(b) = svg.as_mut() {
+                b.packet(&pkt, data, &[]);
             }
             if let Some(f) = &display {
                 if !f.matches(&pkt, data) {
@@ -232,6 +243,12 @@ pub fn run(args: ReadArgs) -> Result<()> {
     out.flush()?;
     if let Some(w) = writer {
         w.finish()?;
+    }
+    if let (Some(path), Some(b), true) = (&args.export_svg, svg, result.is_ok()) {
+        let mut r = b.finish();
+        r.title = args.file.display().to_string();
+        std::fs::write(path, wirelab_print::report::capture_svg(&r))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     result
 }
@@ -422,7 +439,7 @@ pub fn check_filter(args: FilterArgs) -> Result<()> {
 }
 
 /// What the dissector needs to know of a record.
-fn meta_of(p: &wirelab_pcap::Packet<'_>, number: u64) -> FrameMeta {
+pub(crate) fn meta_of(p: &wirelab_pcap::Packet<'_>, number: u64) -> FrameMeta {
     FrameMeta {
         number,
         ts_secs: p.ts_secs,

@@ -214,4 +214,6 @@ pub struct State {
     pub http: crate::proto::http::Conversations,
     /// TLS sessions: version, Change Cipher Spec seen, records owed.
     pub tls: crate::proto::tls::Sessions,
+    /// RUDP message framing per direction (where each message starts).
+    pub rudp: crate::proto::rudp::Streams,
 }

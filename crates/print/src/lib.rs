@@ -1,6 +1,7 @@
 //! Printers for dissected packets, in tshark's output formats: the packet
 //! list, `-T fields`, the `-V` detail tree, the `-x` hex and ASCII dump, and
-//! `-T json`.
+//! `-T json`; SVG pictures (ladder diagrams, I/O graphs) and the narrative
+//! capture report (Markdown, HTML, text).
 //!
 //! Layering: above `wirelab-dissect` (and, as it grows, the analysis crate);
 //! the printers write to any `std::io::Write` and keep their scratch buffers
@@ -11,6 +12,8 @@ pub mod fields;
 pub mod hex;
 pub mod json;
 pub mod list;
+pub mod report;
+pub mod svg;
 pub mod tree;
 
 pub use fields::{FieldsOptions, FieldsPrinter, Occurrence};

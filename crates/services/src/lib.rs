@@ -9,5 +9,10 @@
 //! directly.
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod catalog;
+pub mod client;
 pub mod dhcp;
 pub mod dns;
+pub mod echo;
+pub mod http;

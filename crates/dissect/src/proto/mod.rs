@@ -18,6 +18,7 @@ pub mod ip;
 pub mod ipv6;
 pub mod nbns;
 pub mod null;
+pub mod rudp;
 pub mod sll;
 pub mod tcp;
 pub mod tcp_analysis;
@@ -52,6 +53,7 @@ pub static ALL_FIELDS: &[&[FieldRef]] = &[
     http::FIELDS,
     tls::FIELDS,
     nbns::FIELDS,
+    rudp::FIELDS,
 ];
 
 /// Dissects a frame's bytes by its link-layer type (LINKTYPE_* numbers).
@@ -87,6 +89,12 @@ pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<
         return Some(f(cx, tvb));
     }
     // Heuristic dissectors, as Wireshark tries them after the port tables.
+    // RUDP first: on its port a packet with its magic and a whole header
+    // is RUDP; elsewhere its 32-bit signature must fit too.
+    let on_port = sport == rudp::PORT || dport == rudp::PORT;
+    if (on_port && rudp::looks_like(&tvb)) || rudp::heuristic(&tvb) {
+        return Some(rudp::dissect(cx, tvb));
+    }
     if dns::heuristic(&tvb) {
         return Some(dns::dissect(cx, tvb));
     }

@@ -467,6 +467,23 @@ impl Client {
     }
 }
 
+/// Obtains one lease on `args.interface` (DISCOVER/OFFER/REQUEST/ACK) and
+/// configures the interface with it unless `args.no_configure`; for callers
+/// such as `wirelab client` that go on with other work. Nothing is renewed.
+pub async fn obtain_lease(args: ClientArgs) -> anyhow::Result<Lease> {
+    let mac = read_mac(&args.interface)?;
+    let sock = open_socket(&args.interface)?;
+    let mut c = Client {
+        args,
+        sock,
+        mac,
+        rng: rand::thread_rng(),
+    };
+    let lease = c.obtain().await?;
+    c.configure(&lease).await?;
+    Ok(lease)
+}
+
 async fn stop_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
