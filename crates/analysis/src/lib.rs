@@ -27,12 +27,12 @@ use wirelab_dissect::{FieldRef, Packet};
 mod conv;
 mod dhcp;
 mod expert;
+pub mod flow;
 mod follow;
 mod iostat;
 mod phs;
-mod util;
-pub mod flow;
 pub mod report;
+mod util;
 
 /// What went wrong building a statistic.
 #[derive(Debug, thiserror::Error)]

@@ -929,7 +929,7 @@ fn phase_marks(
         };
         out.push(Mark {
             at_ns: at,
-            comment: format!("{who}phase {}/{}: {name}", k + 1, phases.len()),
+            comment: format!("{who}{name}"),
             matches: phase_traffic(name, via),
             host: Some(host),
             after: k.checked_sub(1).map(|p| first + p),
@@ -1011,14 +1011,14 @@ mod tests {
         let at: Vec<i128> = m.iter().map(|m| m.at_ns).collect();
         let s = 1_000_000_000_000i128;
         assert_eq!(at, [s, s + 12_500_000, s + 14_500_000, s + 114_500_000]);
-        assert_eq!(m[0].comment, "phase 1/4: dhcp");
+        assert_eq!(m[0].comment, "dhcp");
         assert_eq!(m[0].matches, Match::Udp(67));
         assert_eq!(m[1].matches, Match::Udp(53));
         assert_eq!(m[2].matches, Match::Tcp(80));
         assert_eq!(m[3].matches, Match::Tcp(5001));
         let m = phase_marks(j, "client2", true, t0, Via::Rudp, client_mac(2), 4).unwrap();
         assert_eq!(m[2].matches, Match::Udp(49152));
-        assert_eq!(m[1].comment, "client2: phase 2/4: dns");
+        assert_eq!(m[1].comment, "client2: dns");
         assert_eq!(
             (m[0].after, m[1].after, m[3].after),
             (None, Some(4), Some(6))
