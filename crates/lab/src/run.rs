@@ -138,6 +138,13 @@ impl Lab {
         for d in ["logs", "files", "config"] {
             let _ = fs::remove_dir_all(out.join(d));
         }
+        // The report's figures (io.svg, phase-N.svg).
+        for e in fs::read_dir(&out).into_iter().flatten().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n == "io.svg" || (n.starts_with("phase-") && n.ends_with(".svg")) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
         let logs = out.join("logs");
         fs::create_dir_all(&logs)?;
         let work = std::env::temp_dir().join(format!("wirelab-lab-{id}"));
