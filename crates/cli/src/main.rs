@@ -35,6 +35,8 @@ enum Cmd {
     DhcpClient(wirelab_services::dhcp::ClientArgs),
     /// UDP relay with loss, delay, jitter, reordering, rate limit… (netem's job).
     Link(wirelab_lab::link::LinkArgs),
+    /// Run the whole scenario on a virtual network; leave a capture and a report.
+    Lab(wirelab_lab::LabArgs),
     /// Static HTTP/1.1 file server (`--generate-demo-files DIR` writes the scenario's files).
     Http(wirelab_services::http::HttpArgs),
     /// TCP echo server (`echo serve`) and client (`echo client --connect ADDR`).
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Cmd::Dns(args) => serve(wirelab_services::dns::run(args)),
         Cmd::Dhcp(a) => serve(wirelab_services::dhcp::run(a)),
         Cmd::DhcpClient(a) => serve(wirelab_services::dhcp::run_client(a)),
+        Cmd::Lab(a) => wirelab_lab::run(a),
         Cmd::Http(a) => serve(wirelab_services::http::run(a)),
         Cmd::Echo(a) => serve(wirelab_services::echo::run(a)),
         Cmd::Capture(a) => capture::run(a),
