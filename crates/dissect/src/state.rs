@@ -57,6 +57,8 @@ pub struct TcpDir {
     pub syn_seen: bool,
     /// Whether this side sent FIN or RST.
     pub closed: bool,
+    /// Whether this side sent the first FIN of the stream.
+    pub closing_initiator: bool,
     /// Highest sequence number sent so far plus its length (raw), if any.
     pub next_seq: Option<u32>,
     /// Frame and time of the segment that set `next_seq`.
