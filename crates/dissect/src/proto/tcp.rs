@@ -439,7 +439,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     );
     cx.pkt.add(&SEQ_RAW, &tvb, 4, 4, Value::UInt(seq as u64));
     let syn_fin = (flags & SYN != 0) as u32 + (flags & FIN != 0) as u32;
-    if seg_len > 0 || syn_fin > 0 {
+    {
         let nxt = rel_seq.wrapping_add(seg_len as u32).wrapping_add(syn_fin);
         let n = cx.pkt.add(&NXTSEQ, &tvb, 0, 0, Value::UInt(nxt as u64));
         cx.pkt.set_generated(n);
@@ -672,7 +672,7 @@ fn app(cx: &mut Cx<'_>, payload: Tvb<'_>, sport: u16, dport: u16) -> R<()> {
 }
 
 /// The largest PDU reassembled; a longer one is shown segment by segment.
-pub const MAX_PDU: usize = 32 << 20;
+pub const MAX_PDU: usize = 16 << 20;
 
 const SEGMENT_NOTE: &str = " [TCP segment of a reassembled PDU]";
 
@@ -706,21 +706,16 @@ fn reassemble(
             };
         if inside && whole {
             let off = off as usize;
-            if off + seg_len > MAX_PDU {
+            let growth = (off + seg_len).saturating_sub(msp.data.len());
+            if off + seg_len > MAX_PDU || cx.state.reassembly_bytes + growth > MAX_REASSEMBLY {
+                let held = msp.data.len();
                 cx.state.tcp_streams[si].dirs[dir].msp = None;
-                cx.pkt.reopen(root);
-                cx.pkt.expert(
-                    "tcp",
-                    crate::packet::Severity::Note,
-                    crate::packet::Group::Reassemble,
-                    format_args!(
-                        "Reassembly limit reached: a PDU over {MAX_PDU} bytes is not reassembled"
-                    ),
-                );
-                cx.pkt.close();
+                cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(held);
+                limit_note(cx, root);
                 return Ok(());
             }
             msp.insert(off, payload.data(), number);
+            cx.state.reassembly_bytes += growth;
             if !msp.ready() {
                 segment_note(cx);
                 return Ok(());
@@ -728,6 +723,7 @@ fn reassemble(
             let Some(mut msp) = cx.state.tcp_streams[si].dirs[dir].msp.take() else {
                 return Ok(());
             };
+            cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(msp.data.len());
             // The PDU is exactly what was asked for; bytes of this segment
             // past its end start the next PDU, as in Wireshark.
             let rest = match msp.need {
@@ -764,6 +760,33 @@ fn reassemble(
         return Ok(());
     }
     fresh(cx, payload, seq, seg_len, si, dir, sport, dport, false)
+}
+
+/// The most bytes held for reassembly over all streams at once.
+pub const MAX_REASSEMBLY: usize = 32 << 20;
+
+/// Keeps a PDU under reassembly, unless that would pass
+/// [`MAX_REASSEMBLY`]: then it is dropped with an expert note.
+fn keep(cx: &mut Cx<'_>, root: u32, si: usize, dir: usize, msp: crate::state::Msp) {
+    if cx.state.reassembly_bytes + msp.data.len() > MAX_REASSEMBLY {
+        limit_note(cx, root);
+        return;
+    }
+    cx.state.reassembly_bytes += msp.data.len();
+    cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+}
+
+fn limit_note(cx: &mut Cx<'_>, root: u32) {
+    cx.pkt.reopen(root);
+    cx.pkt.expert(
+        "tcp",
+        Severity::Note,
+        Group::Reassemble,
+        format_args!(
+            "Reassembly limit reached: PDUs over {MAX_PDU} bytes, or over {MAX_REASSEMBLY} bytes held at once, are not reassembled"
+        ),
+    );
+    cx.pkt.close();
 }
 
 /// `[TCP segment of a reassembled PDU]`, after a space if Info has text.
@@ -818,7 +841,7 @@ fn fresh(
     };
     msp.insert(0, &payload.data()[d.offset..], number);
     msp.need = d.more.map(|m| msp.data.len() + m);
-    cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+    keep(cx, crate::NIL, si, dir, msp);
     if d.offset == 0 && !after_pdu {
         // Only a segment that completes nothing is marked.
         segment_note(cx);
@@ -859,7 +882,7 @@ fn complete(
             msp.data = bytes.to_vec();
             msp.have = vec![(0, have)];
             msp.need = d.more.map(|m| have + m);
-            cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+            keep(cx, root, si, dir, msp);
             Ok(())
         }
         Some(d) if d.offset > 0 && d.offset < bytes.len() => {
@@ -872,7 +895,7 @@ fn complete(
             let number = cx.pkt.meta.number;
             next.insert(0, &bytes[d.offset..], number);
             next.need = d.more.map(|m| next.data.len() + m);
-            cx.state.tcp_streams[si].dirs[dir].msp = Some(next);
+            keep(cx, root, si, dir, next);
             Ok(())
         }
         _ => r,
