@@ -203,12 +203,15 @@ pub fn report_bound(cx: &mut Cx<'_>, e: Bound) {
             cx.pkt
                 .set_label(n, format_args!("[Malformed Packet: {proto}]"));
             cx.pkt.reopen(n);
-            cx.pkt.expert(
+            let e = cx.pkt.expert(
                 "_ws.malformed",
                 Severity::Error,
                 Group::Malformed,
                 format_args!("Malformed Packet (Exception occurred)"),
             );
+            // The expert item's own field, which tshark prints by its name.
+            cx.pkt
+                .add_under(e, &proto::ws::MALFORMED, 0, 0, 0, Value::None);
             cx.pkt.close();
             cx.pkt.cols.append_info(format_args!("[Malformed Packet]"));
         }

@@ -11,6 +11,8 @@ use std::net::IpAddr;
 
 /// The most fragment bytes kept waiting at once.
 pub const MAX_BUFFERED: usize = 32 << 20;
+/// The most datagrams waiting for fragments at once.
+pub const MAX_DATAGRAMS: usize = 4096;
 /// The largest datagram reassembled.
 pub const MAX_DATAGRAM: usize = 65_535 + 40;
 
@@ -95,7 +97,7 @@ impl Reassembler {
         if done.is_some() {
             self.drop_key(&key);
         }
-        while self.buffered > MAX_BUFFERED {
+        while self.buffered > MAX_BUFFERED || self.pending.len() > MAX_DATAGRAMS {
             let Some(old) = self.order.pop_front() else {
                 break;
             };

@@ -24,6 +24,18 @@ pub fn conv_key(a: Endpoint, b: Endpoint) -> ((Endpoint, Endpoint), bool) {
     }
 }
 
+/// A conversation's key, the same in both directions, with no allocation.
+pub type ConvKey = (Endpoint, Endpoint);
+
+/// The conversation key of the packet being dissected (network addresses
+/// and transport ports), and this packet's sending endpoint.
+pub fn packet_conv(cx: &crate::Cx<'_>) -> (ConvKey, Endpoint) {
+    let unspec = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+    let a = (cx.l3.src.unwrap_or(unspec), cx.l4.sport);
+    let b = (cx.l3.dst.unwrap_or(unspec), cx.l4.dport);
+    (conv_key(a, b).0, a)
+}
+
 /// ICMP/ICMPv6 echo matching key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EchoKey {
@@ -57,6 +69,8 @@ pub struct TcpDir {
     pub syn_seen: bool,
     /// Whether this side sent FIN or RST.
     pub closed: bool,
+    /// Whether this side sent the first FIN of the stream.
+    pub closing_initiator: bool,
     /// Highest sequence number sent so far plus its length (raw), if any.
     pub next_seq: Option<u32>,
     /// Frame and time of the segment that set `next_seq`.
@@ -202,6 +216,8 @@ pub struct State {
     pub tcp_streams: Vec<TcpStream>,
     /// UDP stream indexes by conversation key.
     pub udp: HashMap<(Endpoint, Endpoint), u32>,
+    /// Bytes held in TCP PDUs under reassembly, over all streams.
+    pub reassembly_bytes: usize,
     /// IPv4 fragments waiting for their datagram.
     pub ip_frags: crate::reassembly::Reassembler,
     /// IPv4 → (MAC, frame) bindings announced by ARP.

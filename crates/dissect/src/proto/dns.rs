@@ -2329,28 +2329,44 @@ pub struct Transaction {
     pub multiple: bool,
 }
 
-/// Requests and responses seen so far, per conversation and transaction ID.
+/// The last transaction seen per conversation and transaction ID (only the
+/// last one is ever matched, as in Wireshark's first pass), at most
+/// [`MAX_TRANSACTIONS`] of them: past that, those idle for a minute of
+/// capture time are forgotten first.
 #[derive(Default, Debug)]
 pub struct Transactions {
-    map: std::collections::HashMap<(String, u16), Vec<Transaction>>,
+    map: std::collections::HashMap<(crate::state::ConvKey, bool, u16), Transaction>,
 }
 
-/// A conversation key: transport and both endpoints in a fixed order.
-fn conversation(cx: &Cx<'_>, tr: Transport) -> String {
-    let (sp, dp) = ports(cx);
-    let a = format!("{}/{}", cx.pkt.cols.net_src, sp);
-    let b = format!("{}/{}", cx.pkt.cols.net_dst, dp);
-    let t = if tr == Transport::Tcp { "t" } else { "u" };
-    if a <= b {
-        format!("{t} {a} {b}")
-    } else {
-        format!("{t} {b} {a}")
+/// The most DNS transactions remembered at once.
+pub const MAX_TRANSACTIONS: usize = 1 << 18;
+
+impl Transactions {
+    /// How many transactions are remembered.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn make_room(&mut self, now: (i64, u32)) {
+        if self.map.len() < MAX_TRANSACTIONS {
+            return;
+        }
+        self.map
+            .retain(|_, t| crate::proto::frame::sub_time(now, t.req_time).0 < 60);
+        if self.map.len() >= MAX_TRANSACTIONS {
+            self.map.clear();
+        }
     }
 }
 
-/// The transport ports of the packet.
-fn ports(cx: &Cx<'_>) -> (u64, u64) {
-    (cx.l4.sport as u64, cx.l4.dport as u64)
+/// A conversation key: transport and both endpoints in a fixed order.
+fn conversation(cx: &Cx<'_>, tr: Transport) -> (crate::state::ConvKey, bool) {
+    (crate::state::packet_conv(cx).0, tr == Transport::Tcp)
 }
 
 fn match_transaction(
@@ -2361,14 +2377,18 @@ fn match_transaction(
     is_resp: bool,
     multiple: bool,
 ) {
-    let key = (conversation(cx, tr), id);
+    let (conv, tcp) = conversation(cx, tr);
+    let key = (conv, tcp, id);
     let now = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
     let num = cx.pkt.meta.number;
-    let list = cx.state.dns.map.entry(key).or_default();
+    if !cx.state.dns.map.contains_key(&key) {
+        cx.state.dns.make_room(now);
+    }
+    let last = cx.state.dns.map.get_mut(&key);
     let mut retransmission = false;
     let trans: Option<Transaction>;
     if !is_resp {
-        let new = match list.last() {
+        let new = match last.as_deref() {
             None => true,
             Some(t) if t.rep_frame > 0 => true,
             Some(t) if crate::proto::frame::sub_time(now, t.req_time).0 < RETRANSMISSION_TIMER => {
@@ -2378,16 +2398,19 @@ fn match_transaction(
             Some(_) => true,
         };
         if new {
-            list.push(Transaction {
+            let t = Transaction {
                 req_frame: num,
                 req_time: now,
                 rep_frame: 0,
                 multiple,
-            });
+            };
+            cx.state.dns.map.insert(key, t);
+            trans = Some(t);
+        } else {
+            trans = last.map(|t| *t);
         }
-        trans = list.last().copied();
     } else {
-        match list.last_mut() {
+        match last {
             Some(t) => {
                 if t.rep_frame == 0 {
                     t.rep_frame = num;

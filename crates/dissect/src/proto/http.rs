@@ -567,10 +567,17 @@ pub enum Desegment {
 /// One conversation's requests, to match responses to them.
 #[derive(Default, Debug)]
 pub struct Conversation {
-    /// (frame, time, full URI) of each request, in order.
-    requests: Vec<(u64, (i64, u32), String)>,
-    /// Frames of the responses seen so far.
-    responses: Vec<u64>,
+    /// Requests seen so far.
+    nrequests: usize,
+    /// Frame of the last request.
+    last_request: Option<u64>,
+    /// (number, frame, time, full URI) of the requests not answered yet,
+    /// oldest first, at most [`MAX_PENDING`].
+    pending: std::collections::VecDeque<(usize, u64, (i64, u32), String)>,
+    /// Responses seen so far.
+    nresponses: usize,
+    /// Frame of the last response.
+    last_response: Option<u64>,
     /// A CONNECT request waits for its response.
     connect_pending: bool,
     /// A CONNECT succeeded: the rest of the conversation is tunnelled TLS.
@@ -582,8 +589,12 @@ pub struct Conversation {
 /// HTTP conversations of the capture, keyed by transport endpoints.
 #[derive(Default, Debug)]
 pub struct Conversations {
-    map: std::collections::HashMap<String, Conversation>,
+    map: std::collections::HashMap<crate::state::ConvKey, Conversation>,
 }
+
+/// The most unanswered requests remembered per conversation (pipelining
+/// deeper than this loses the oldest matches).
+pub const MAX_PENDING: usize = 256;
 
 /// Whether this packet's conversation carried HTTP already.
 pub fn in_conversation(cx: &Cx<'_>) -> bool {
@@ -926,15 +937,8 @@ fn bytes_val(tvb: &Tvb<'_>, off: usize, len: usize) -> Value {
     })
 }
 
-fn conversation_key(cx: &Cx<'_>) -> String {
-    let (sp, dp) = (cx.l4.sport, cx.l4.dport);
-    let a = format!("{}/{}", cx.pkt.cols.net_src, sp);
-    let b = format!("{}/{}", cx.pkt.cols.net_dst, dp);
-    if a <= b {
-        format!("{a} {b}")
-    } else {
-        format!("{b} {a}")
-    }
+fn conversation_key(cx: &Cx<'_>) -> crate::state::ConvKey {
+    crate::state::packet_conv(cx).0
 }
 
 /// A text body to hand to `data-text-lines` once the HTTP tree is closed.
@@ -1215,9 +1219,13 @@ fn message_tree(
         } else {
             uri_text.clone()
         };
-        let prev = conv.requests.last().map(|r| r.0);
-        conv.requests.push((num, now, full.clone()));
-        let n = conv.requests.len();
+        let prev = conv.last_request.replace(num);
+        conv.nrequests += 1;
+        let n = conv.nrequests;
+        if conv.pending.len() >= MAX_PENDING {
+            conv.pending.pop_front();
+        }
+        conv.pending.push_back((n, num, now, full.clone()));
         if !host.is_empty() {
             let v = str_val(cx, &full);
             let fi = cx.pkt.add(&REQUEST_FULL_URI, tvb, 0, 0, v);
@@ -1233,10 +1241,17 @@ fn message_tree(
             cx.pkt.set_generated(pi);
         }
     } else {
-        let prev = conv.responses.last().copied();
-        conv.responses.push(num);
-        let n = conv.responses.len();
-        let req = conv.requests.get(n - 1).cloned();
+        let prev = conv.last_response.replace(num);
+        conv.nresponses += 1;
+        let n = conv.nresponses;
+        // The n-th response answers the n-th request.
+        while conv.pending.front().is_some_and(|r| r.0 < n) {
+            conv.pending.pop_front();
+        }
+        let req = match conv.pending.front() {
+            Some(r) if r.0 == n => conv.pending.pop_front().map(|r| (r.1, r.2, r.3)),
+            _ => None,
+        };
         let ri = cx
             .pkt
             .add(&RESPONSE_NUMBER, tvb, 0, 0, Value::UInt(n as u64));

@@ -1,5 +1,6 @@
 //! IPv6 (RFC 8200) and its extension headers.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::field::{Base, FieldDef, FieldRef, FieldType};
@@ -209,6 +210,26 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
             );
         }
         cx.pkt.close();
+        // Wireshark addresses the packet by its final destination (a
+        // routing header with segments left) and by the mobile node's home
+        // address (RFC 6275 §6.3): columns and conversations use them.
+        match next {
+            43 => {
+                if let Some(a) = final_destination(&tvb, off, len) {
+                    cx.l3.dst = Some(IpAddr::from(a));
+                    cx.pkt.cols.net_dst.clear();
+                    let _ = write!(cx.pkt.cols.net_dst, "{}", Ipv6Addr::from(a));
+                }
+            }
+            60 => {
+                if let Some(a) = home_address(&tvb, off, len) {
+                    cx.l3.src = Some(IpAddr::from(a));
+                    cx.pkt.cols.net_src.clear();
+                    let _ = write!(cx.pkt.cols.net_src, "{}", Ipv6Addr::from(a));
+                }
+            }
+            _ => {}
+        }
         next = nh;
         off += len;
     }
@@ -227,4 +248,35 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     }
     transport(cx, next, payload, true)?;
     Ok(total)
+}
+
+/// The last address of a type 0 (RFC 2460 §4.4) or type 2 (RFC 6275 §6.4)
+/// routing header that still has segments left.
+fn final_destination(tvb: &Tvb<'_>, off: usize, len: usize) -> Option<[u8; 16]> {
+    let kind = tvb.u8(off + 2).ok()?;
+    let left = tvb.u8(off + 3).ok()?;
+    if left == 0 || !(kind == 0 || kind == 2) || len < 24 {
+        return None;
+    }
+    let n = (len - 8) / 16;
+    tvb.ipv6(off + 8 + (n - 1) * 16).ok()
+}
+
+/// The Home Address destination option (type 0xc9, RFC 6275 §6.3).
+fn home_address(tvb: &Tvb<'_>, off: usize, len: usize) -> Option<[u8; 16]> {
+    let mut o = off + 2;
+    let end = off + len;
+    while o < end {
+        let t = tvb.u8(o).ok()?;
+        if t == 0 {
+            o += 1;
+            continue;
+        }
+        let l = tvb.u8(o + 1).ok()? as usize;
+        if t == 0xc9 && l == 16 && o + 18 <= end {
+            return tvb.ipv6(o + 2).ok();
+        }
+        o += 2 + l;
+    }
+    None
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::field::{Base, FieldDef, FieldRef, FieldType};
-use crate::packet::{Span, Src, Value};
+use crate::packet::{Group, Severity, Span, Src, Value};
 use crate::proto::{data, frame::sub_time};
 use crate::state::{conv_key, TcpDir, TcpStream};
 use crate::tvb::{Tvb, R};
@@ -439,7 +439,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     );
     cx.pkt.add(&SEQ_RAW, &tvb, 4, 4, Value::UInt(seq as u64));
     let syn_fin = (flags & SYN != 0) as u32 + (flags & FIN != 0) as u32;
-    if seg_len > 0 || syn_fin > 0 {
+    {
         let nxt = rel_seq.wrapping_add(seg_len as u32).wrapping_add(syn_fin);
         let n = cx.pkt.add(&NXTSEQ, &tvb, 0, 0, Value::UInt(nxt as u64));
         cx.pkt.set_generated(n);
@@ -456,6 +456,20 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         );
         cx.pkt.add(&ACK_RAW, &tvb, 8, 4, Value::UInt(ack as u64));
     } else {
+        // Without the ACK flag the field is shown as it is, never relative.
+        let n = cx.pkt.add(&ACK, &tvb, 8, 4, Value::UInt(ack as u64));
+        if ack != 0 {
+            cx.pkt.reopen(n);
+            cx.pkt.expert(
+                "tcp",
+                Severity::Note,
+                Group::Protocol,
+                format_args!(
+                    "The acknowledgment number field is nonzero while the ACK flag is not set"
+                ),
+            );
+            cx.pkt.close();
+        }
         cx.pkt.add(&ACK_RAW, &tvb, 8, 4, Value::UInt(ack as u64));
     }
     let n = cx.pkt.add(&HDR_LEN, &tvb, 12, 1, Value::UInt(hl as u64));
@@ -486,12 +500,62 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         &FLAG_FIN,
     ] {
         let v = (flags as u64 & f.bitmask) >> f.bitmask.trailing_zeros();
-        cx.pkt.add(f, &tvb, 12, 2, Value::UInt(v));
+        let n = cx.pkt.add(f, &tvb, 12, 2, Value::UInt(v));
+        // Connection events, as Wireshark notes them under their flag.
+        let note = |cx: &mut Cx<'_>, sev: Severity, args: std::fmt::Arguments<'_>| {
+            cx.pkt.reopen(n);
+            cx.pkt.expert("tcp", sev, Group::Sequence, args);
+            cx.pkt.close();
+        };
+        if std::ptr::eq(f, &FLAG_RESET) && flags & RST != 0 {
+            note(
+                cx,
+                Severity::Warning,
+                format_args!("Connection reset (RST)"),
+            );
+        } else if std::ptr::eq(f, &FLAG_SYN) && flags & SYN != 0 {
+            if flags & ACKF != 0 {
+                note(
+                    cx,
+                    Severity::Chat,
+                    format_args!("Connection establish acknowledge (SYN+ACK): server port {sport}"),
+                );
+            } else {
+                note(
+                    cx,
+                    Severity::Chat,
+                    format_args!("Connection establish request (SYN): server port {dport}"),
+                );
+            }
+        } else if std::ptr::eq(f, &FLAG_FIN) && flags & FIN != 0 {
+            note(cx, Severity::Chat, format_args!("Connection finish (FIN)"));
+        }
     }
     let s = flags_str(flags);
     let v = cx.pkt.str_value(&s);
     let n = cx.pkt.add(&FLAGS_STR, &tvb, 12, 2, v);
     cx.pkt.set_generated(n);
+    if flags & FIN != 0 {
+        if let Some((si, dir)) = stream {
+            // The first side to send FIN initiates the close.
+            let st = &mut cx.state.tcp_streams[si];
+            let active = !st.dirs[1 - dir].closing_initiator;
+            if active {
+                st.dirs[dir].closing_initiator = true;
+            }
+            cx.pkt.reopen(n);
+            cx.pkt.expert(
+                "tcp",
+                Severity::Chat,
+                Group::Sequence,
+                format_args!(
+                    "This frame {} the connection closing",
+                    if active { "initiates" } else { "undergoes" }
+                ),
+            );
+            cx.pkt.close();
+        }
+    }
     cx.pkt.close();
     cx.pkt
         .add(&WINDOW_VALUE, &tvb, 14, 2, Value::UInt(win as u64));
@@ -541,7 +605,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         }
     }
     if hl > 20 {
-        options(cx, &tvb, hl, opts_base(cx, stream))?;
+        options(cx, &tvb, hl, opts_base(cx, stream), flags & SYN != 0)?;
     }
     if has_stream {
         let t = cx.pkt.open(&TIMESTAMPS, &tvb, 0, 0, Value::None);
@@ -608,7 +672,7 @@ fn app(cx: &mut Cx<'_>, payload: Tvb<'_>, sport: u16, dport: u16) -> R<()> {
 }
 
 /// The largest PDU reassembled; a longer one is shown segment by segment.
-pub const MAX_PDU: usize = 32 << 20;
+pub const MAX_PDU: usize = 16 << 20;
 
 const SEGMENT_NOTE: &str = " [TCP segment of a reassembled PDU]";
 
@@ -642,21 +706,16 @@ fn reassemble(
             };
         if inside && whole {
             let off = off as usize;
-            if off + seg_len > MAX_PDU {
+            let growth = (off + seg_len).saturating_sub(msp.data.len());
+            if off + seg_len > MAX_PDU || cx.state.reassembly_bytes + growth > MAX_REASSEMBLY {
+                let held = msp.data.len();
                 cx.state.tcp_streams[si].dirs[dir].msp = None;
-                cx.pkt.reopen(root);
-                cx.pkt.expert(
-                    "tcp",
-                    crate::packet::Severity::Note,
-                    crate::packet::Group::Reassemble,
-                    format_args!(
-                        "Reassembly limit reached: a PDU over {MAX_PDU} bytes is not reassembled"
-                    ),
-                );
-                cx.pkt.close();
+                cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(held);
+                limit_note(cx, root);
                 return Ok(());
             }
             msp.insert(off, payload.data(), number);
+            cx.state.reassembly_bytes += growth;
             if !msp.ready() {
                 segment_note(cx);
                 return Ok(());
@@ -664,6 +723,7 @@ fn reassemble(
             let Some(mut msp) = cx.state.tcp_streams[si].dirs[dir].msp.take() else {
                 return Ok(());
             };
+            cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(msp.data.len());
             // The PDU is exactly what was asked for; bytes of this segment
             // past its end start the next PDU, as in Wireshark.
             let rest = match msp.need {
@@ -700,6 +760,33 @@ fn reassemble(
         return Ok(());
     }
     fresh(cx, payload, seq, seg_len, si, dir, sport, dport, false)
+}
+
+/// The most bytes held for reassembly over all streams at once.
+pub const MAX_REASSEMBLY: usize = 32 << 20;
+
+/// Keeps a PDU under reassembly, unless that would pass
+/// [`MAX_REASSEMBLY`]: then it is dropped with an expert note.
+fn keep(cx: &mut Cx<'_>, root: u32, si: usize, dir: usize, msp: crate::state::Msp) {
+    if cx.state.reassembly_bytes + msp.data.len() > MAX_REASSEMBLY {
+        limit_note(cx, root);
+        return;
+    }
+    cx.state.reassembly_bytes += msp.data.len();
+    cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+}
+
+fn limit_note(cx: &mut Cx<'_>, root: u32) {
+    cx.pkt.reopen(root);
+    cx.pkt.expert(
+        "tcp",
+        Severity::Note,
+        Group::Reassemble,
+        format_args!(
+            "Reassembly limit reached: PDUs over {MAX_PDU} bytes, or over {MAX_REASSEMBLY} bytes held at once, are not reassembled"
+        ),
+    );
+    cx.pkt.close();
 }
 
 /// `[TCP segment of a reassembled PDU]`, after a space if Info has text.
@@ -754,7 +841,7 @@ fn fresh(
     };
     msp.insert(0, &payload.data()[d.offset..], number);
     msp.need = d.more.map(|m| msp.data.len() + m);
-    cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+    keep(cx, crate::NIL, si, dir, msp);
     if d.offset == 0 && !after_pdu {
         // Only a segment that completes nothing is marked.
         segment_note(cx);
@@ -795,7 +882,7 @@ fn complete(
             msp.data = bytes.to_vec();
             msp.have = vec![(0, have)];
             msp.need = d.more.map(|m| have + m);
-            cx.state.tcp_streams[si].dirs[dir].msp = Some(msp);
+            keep(cx, root, si, dir, msp);
             Ok(())
         }
         Some(d) if d.offset > 0 && d.offset < bytes.len() => {
@@ -808,7 +895,7 @@ fn complete(
             let number = cx.pkt.meta.number;
             next.insert(0, &bytes[d.offset..], number);
             next.need = d.more.map(|m| next.data.len() + m);
-            cx.state.tcp_streams[si].dirs[dir].msp = Some(next);
+            keep(cx, root, si, dir, next);
             Ok(())
         }
         _ => r,
@@ -907,9 +994,9 @@ fn stream_of(
         Some(slot) => {
             let st = &cx.state.tcp_streams[slot];
             let d = &st.dirs[dir];
-            // A new SYN with another ISN on a used key: the port was reused.
-            let reused = syn_only && d.syn_seen && d.base_seq != Some(seq)
-                || syn_only && (st.dirs[0].closed || st.dirs[1].closed) && d.base_seq != Some(seq);
+            // A SYN with another ISN than the one this side started from:
+            // the ports were reused for a new stream (Wireshark's rule).
+            let reused = syn_only && d.base_seq.is_some_and(|b| b != seq);
             if reused {
                 None
             } else {
@@ -918,7 +1005,7 @@ fn stream_of(
         }
         None => None,
     };
-    let reused = existing.is_some() && slot.is_none();
+    let mut reused = existing.is_some() && slot.is_none();
     let slot = match slot {
         Some(s) => s,
         None => {
@@ -939,7 +1026,14 @@ fn stream_of(
     let st = &mut cx.state.tcp_streams[slot];
     {
         let d = &mut st.dirs[dir];
-        if flags & SYN != 0 {
+        if flags & (SYN | ACKF) == SYN | ACKF && d.base_seq.is_some_and(|b| b != seq) {
+            // A SYN/ACK that answers a newer SYN: Wireshark flags it and
+            // counts this side from it.
+            d.base_seq = Some(seq);
+            d.syn_seen = true;
+            d.win_shift = Some(ws.map(|w| w.min(14) as i8).unwrap_or(-2));
+            reused = true;
+        } else if flags & SYN != 0 {
             if !d.syn_seen {
                 d.base_seq = Some(seq);
                 d.syn_seen = true;
@@ -985,7 +1079,7 @@ fn scan_options(tvb: &Tvb<'_>, hl: usize) -> Opts {
     o
 }
 
-fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>) -> R<()> {
+fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, syn: bool) -> R<()> {
     let sp = Span {
         src: Src::Data(tvb.ds()),
         start: tvb.base() + 20,
@@ -998,8 +1092,12 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>) ->
     );
     let mut off = 20;
     let mut info = String::new();
+    let mut nops = 0u32;
+    let mut mss_seen = false;
     while off < hl {
         let kind = tvb.u8(off)?;
+        nops = if kind == 1 { nops + 1 } else { 0 };
+        mss_seen |= kind == 2;
         if kind == 0 || kind == 1 {
             let sp = Span {
                 src: Src::Data(tvb.ds()),
@@ -1012,6 +1110,14 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>) ->
             cx.pkt
                 .add(&OPTION_KIND, tvb, off, 1, Value::UInt(kind as u64));
             cx.pkt.close();
+            if nops == 4 {
+                cx.pkt.expert(
+                    "tcp",
+                    Severity::Warning,
+                    Group::Protocol,
+                    format_args!("4 NOP in a row - a router may have removed some options"),
+                );
+            }
             off += 1;
             if kind == 0 {
                 break;
@@ -1106,6 +1212,14 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>) ->
             }
         }
         off += len;
+    }
+    if syn && !mss_seen {
+        cx.pkt.expert(
+            "tcp",
+            Severity::Note,
+            Group::Protocol,
+            format_args!("The SYN packet does not contain a MSS option"),
+        );
     }
     cx.pkt.close();
     cx.pkt.cols.info.push_str(&info);

@@ -361,14 +361,13 @@ pub fn analyze(st: &mut TcpStream, dir: usize, s: Segment) -> Findings {
     fwd.last_ack_time = s.ts;
     fwd.last_flags = f.flags;
     // Initial RTT: from the SYN to the ACK that completes the handshake.
-    if s.flags & SYN != 0 && s.flags & ACK == 0 && st.syn_time.is_none() {
+    // Wireshark times it from the most recent SYN to the first pure ACK.
+    if s.flags & (SYN | ACK) == SYN {
         st.syn_time = Some(s.ts);
     }
     if s.flags & (SYN | ACK) == ACK && st.irtt.is_none() {
         if let Some(t0) = st.syn_time {
-            if st.dirs[0].syn_seen && st.dirs[1].syn_seen {
-                st.irtt = Some(sub_time(s.ts, t0));
-            }
+            st.irtt = Some(sub_time(s.ts, t0));
         }
     }
     f

@@ -1409,7 +1409,7 @@ struct Session {
     version: Option<u16>,
     /// Senders (`addr/port`) that have sent Change Cipher Spec: their later
     /// handshake records are encrypted.
-    ccs_from: Vec<String>,
+    ccs_from: Vec<crate::state::Endpoint>,
     /// The server chose a cipher suite without encryption.
     null_cipher: bool,
     /// Session ID the client offered.
@@ -1421,19 +1421,11 @@ struct Session {
 /// TLS sessions of the capture, keyed by transport endpoints.
 #[derive(Default, Debug)]
 pub struct Sessions {
-    map: HashMap<String, Session>,
+    map: HashMap<crate::state::ConvKey, Session>,
 }
 
-fn endpoints(cx: &Cx<'_>) -> (String, String) {
-    let (sp, dp) = (cx.l4.sport, cx.l4.dport);
-    let a = format!("{}/{}", cx.pkt.cols.net_src, sp);
-    let b = format!("{}/{}", cx.pkt.cols.net_dst, dp);
-    let key = if a <= b {
-        format!("{a} {b}")
-    } else {
-        format!("{b} {a}")
-    };
-    (key, a)
+fn endpoints(cx: &Cx<'_>) -> (crate::state::ConvKey, crate::state::Endpoint) {
+    crate::state::packet_conv(cx)
 }
 
 fn server_port(cx: &Cx<'_>) -> u64 {
@@ -1519,7 +1511,7 @@ pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> 
     let off = 0usize;
     // The session exists from its first segment on (it also tells TCP's
     // heuristics that this conversation is TLS).
-    cx.state.tls.map.entry(key.clone()).or_default();
+    cx.state.tls.map.entry(key).or_default();
     if let Some(o) = outer {
         cx.pkt.layer(o);
     }
@@ -1527,7 +1519,7 @@ pub fn dissect_tcp_under(cx: &mut Cx<'_>, tvb: Tvb<'_>, outer: Option<&str>) -> 
     cx.pkt.cols.clear_info();
     let top = cx.pkt.open(&PROTO, &tvb, off, len - off, Value::None);
     let depth = cx.pkt.depth();
-    let r = records(cx, &tvb, off, &key, &sender, port);
+    let r = records(cx, &tvb, off, &key, sender, port);
     cx.pkt.close_to(depth);
     cx.pkt.close();
     let _ = top;
@@ -1603,7 +1595,7 @@ fn ssl2_record(
     cx: &mut Cx<'_>,
     tvb: &Tvb<'_>,
     off: usize,
-    key: &str,
+    key: &crate::state::ConvKey,
     not_first: bool,
 ) -> R<Option<usize>> {
     let b = tvb.u8(off)?;
@@ -1669,8 +1661,8 @@ fn records(
     cx: &mut Cx<'_>,
     tvb: &Tvb<'_>,
     mut off: usize,
-    key: &str,
-    sender: &str,
+    key: &crate::state::ConvKey,
+    sender: crate::state::Endpoint,
     port: u64,
 ) -> R<Desegment> {
     let len = tvb.reported_len();
@@ -1745,7 +1737,7 @@ fn records(
         // The version: a record that is not a Client Hello fixes it.
         let next = if rlen > 0 { tvb.u8(off + 5)? } else { 0 };
         {
-            let s = cx.state.tls.map.entry(key.to_string()).or_default();
+            let s = cx.state.tls.map.entry(*key).or_default();
             if s.version.is_none() && !(ct == 22 && next == 1) {
                 s.version = Some(ver);
             }
@@ -1778,15 +1770,15 @@ fn record(
     ct: u8,
     ver: u16,
     rlen: usize,
-    key: &str,
-    sender: &str,
+    key: &crate::state::ConvKey,
+    sender: crate::state::Endpoint,
     port: u64,
 ) -> R<()> {
     let (sv, encrypted) = {
         let s = cx.state.tls.map.get(key);
         (
             s.and_then(|s| s.version).unwrap_or(ver),
-            s.is_some_and(|s| s.ccs_from.iter().any(|x| x == sender)),
+            s.is_some_and(|s| s.ccs_from.contains(&sender)),
         )
     };
     let vname = version_short_name(sv).unwrap_or("SSL");
@@ -1830,11 +1822,8 @@ fn record(
             if let Some(s) = cx.state.tls.map.get_mut(key) {
                 // TLS 1.3's Change Cipher Spec is for middleboxes only
                 // (RFC 8446 D.4); a NULL cipher encrypts nothing.
-                if s.version != Some(0x0304)
-                    && !s.null_cipher
-                    && !s.ccs_from.iter().any(|x| x == sender)
-                {
-                    s.ccs_from.push(sender.to_string());
+                if s.version != Some(0x0304) && !s.null_cipher && !s.ccs_from.contains(&sender) {
+                    s.ccs_from.push(sender);
                 }
             }
             "Change Cipher Spec".into()
@@ -1954,7 +1943,7 @@ fn handshakes(
     d: usize,
     rlen: usize,
     encrypted: bool,
-    key: &str,
+    key: &crate::state::ConvKey,
 ) -> R<String> {
     // Wireshark treats a record whose first message does not parse as
     // encrypted (Finished after Change Cipher Spec, TLS 1.3 records).
@@ -2099,7 +2088,14 @@ fn server_hello_is_tls13(tvb: &Tvb<'_>, o: usize, len: usize) -> bool {
 }
 
 /// Client Hello and Server Hello (RFC 8446 section 4.1.2, 4.1.3).
-fn hello(cx: &mut Cx<'_>, tvb: &Tvb<'_>, o: usize, len: usize, client: bool, key: &str) -> R<()> {
+fn hello(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    o: usize,
+    len: usize,
+    client: bool,
+    key: &crate::state::ConvKey,
+) -> R<()> {
     let end = o + len;
     let v = tvb.u16(o)?;
     uint(cx, &HANDSHAKE_VERSION, tvb, o, 2, v as u64);
@@ -2236,7 +2232,7 @@ fn hello_extensions(
     mut p: usize,
     end: usize,
     client: bool,
-    key: &str,
+    key: &crate::state::ConvKey,
 ) -> R<()> {
     if p + 2 > end {
         return Ok(());
@@ -2317,7 +2313,7 @@ fn extension(
     d: usize,
     elen: usize,
     client: bool,
-    key: &str,
+    key: &crate::state::ConvKey,
 ) -> R<()> {
     match et {
         0 if elen >= 2 => {
