@@ -191,8 +191,8 @@ fn stop_and_read(mut p: Proc) -> String {
     out
 }
 
-/// The HTTP file server the catalog reads. Today nginx with autoindex;
-/// this is the one place to switch to `wirelab http`.
+/// An HTTP file server the catalog reads: `wirelab http` (the scenario's
+/// server) or nginx with autoindex (to show the catalog reads any listing).
 struct HttpServer {
     _proc: Proc,
     port: u16,
@@ -205,18 +205,71 @@ impl HttpServer {
     }
 
     /// Request lines served so far (`GET /x HTTP/1.1 200`), from the access log.
+    /// nginx logs `$request $status`; `wirelab http` the combined log
+    /// format (`… "GET /x HTTP/1.1" 200 …`), read back into the same shape.
     fn requests(&self) -> Vec<String> {
         let log = std::fs::read_to_string(self.dir.0.join("access.log")).unwrap_or_default();
-        log.lines().map(str::to_string).collect()
+        log.lines()
+            .map(|l| match l.split_once(" \"") {
+                Some((_, rest)) => match rest.split_once("\" ") {
+                    Some((req, tail)) => {
+                        format!("{req} {}", tail.split(' ').next().unwrap_or(""))
+                    }
+                    None => l.to_string(),
+                },
+                None => l.to_string(),
+            })
+            .collect()
     }
 }
 
+/// nginx on a free loopback port.
+fn start_nginx(root: &Path) -> HttpServer {
+    start_nginx_at(root, None, "127.0.0.1", free_port())
+}
+
+/// `wirelab http` on a free loopback port.
 fn start_http_server(root: &Path) -> HttpServer {
     start_http_server_at(root, None, "127.0.0.1", free_port())
 }
 
-/// The HTTP file server on `ip:port`, inside network namespace `ns` if given.
+/// `wirelab http` on `ip:port`, inside network namespace `ns` if given.
 fn start_http_server_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpServer {
+    let dir = TempDir::new("wlhttp");
+    let mut cmd = match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(env!("CARGO_BIN_EXE_wirelab"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_wirelab")),
+    };
+    let child = cmd
+        .arg("http")
+        .arg("--listen")
+        .arg(format!("{ip}:{port}"))
+        .arg("--root")
+        .arg(root)
+        .arg("--access-log")
+        .arg(dir.0.join("access.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start wirelab http");
+    let mut p = Proc(child);
+    match ns {
+        None => wait_tcp(port, &mut p.0, "wirelab http"),
+        Some(ns) => wait_listen(ns, port, &mut p.0, "wirelab http"),
+    }
+    HttpServer {
+        _proc: p,
+        port,
+        dir,
+    }
+}
+
+/// nginx on `ip:port`, inside network namespace `ns` if given.
+fn start_nginx_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpServer {
     let nginx = tool("nginx");
     let dir = TempDir::new("nginx");
     let d = dir.0.display();
@@ -349,7 +402,7 @@ impl CatalogConn {
 fn catalog_lists_nginx_files_caches_and_reports_errors() {
     let www = TempDir::new("www");
     let files = make_files(&www.0, FILES);
-    let http = start_http_server(&www.0);
+    let http = start_nginx(&www.0);
     let (_cat, addr) = service(
         &["catalog", "--listen", "127.0.0.1:0", "--http", &http.url()],
         "catalog: listening on ",
