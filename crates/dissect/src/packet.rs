@@ -567,6 +567,24 @@ impl Packet {
         self.stack.last().copied().unwrap_or(NIL)
     }
 
+    /// Whether [`Packet::set_label`] would keep a label for node `id`, so
+    /// that a caller can skip building label text nobody reads.
+    pub fn labelled(&self, id: NodeId) -> bool {
+        self.nodes
+            .get(id as usize)
+            .is_some_and(|n| self.labels || n.field.ftype == FieldType::Protocol)
+    }
+
+    /// Whether a node for `field` would be built (see [`Packet::want`]).
+    pub fn wants(&self, field: FieldRef) -> bool {
+        match &self.want {
+            None => true,
+            Some(w) => w
+                .binary_search(&(field as *const FieldDef as usize))
+                .is_ok(),
+        }
+    }
+
     /// Stores text in the arena and returns its span.
     pub fn intern(&mut self, s: &str) -> Span {
         let start = self.text.len() as u32;
@@ -596,12 +614,12 @@ impl Packet {
 
     /// Sets a node's label (the whole line shown by `-V`).
     pub fn set_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
-        if !self.labels
-            && self
-                .nodes
-                .get(id as usize)
-                .is_some_and(|n| n.field.ftype != FieldType::Protocol)
-        {
+        // A node that was not built (not wanted) gets no label; without
+        // labels only protocol nodes keep theirs (`-T fields -e ip`).
+        let Some(n) = self.nodes.get(id as usize) else {
+            return;
+        };
+        if !self.labels && n.field.ftype != FieldType::Protocol {
             return;
         }
         let sp = self.intern_fmt(args);
@@ -843,11 +861,7 @@ pub fn fmt_ipv4(a: &[u8; 4], out: &mut String) {
 
 /// Writes an Ethernet address as `00:11:22:33:44:55`.
 pub fn fmt_ether(a: &[u8; 6], out: &mut String) {
-    let _ = write!(
-        out,
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        a[0], a[1], a[2], a[3], a[4], a[5]
-    );
+    fmt_hex(a, Some(':'), out);
 }
 
 /// Writes bytes as lowercase hex, `sep` between bytes.
@@ -1061,5 +1075,72 @@ mod tests {
         // The tree grows again from where it was.
         let t = p.add(&tcp::SRCPORT, &tvb, 34, 2, Value::UInt(80));
         assert_eq!(p.children(NIL).collect::<Vec<_>>(), vec![e, t]);
+    }
+}
+
+/// Appends an IPv4 address in dotted-decimal form, without allocating.
+pub fn push_ipv4(out: &mut String, a: [u8; 4]) {
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_u8(out, *b);
+    }
+}
+
+/// Appends a 16-bit number in decimal, without allocating.
+pub fn push_u16(out: &mut String, v: u16) {
+    let mut buf = [0u8; 5];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+/// Appends a byte in decimal, without allocating.
+fn push_u8(out: &mut String, b: u8) {
+    if b >= 100 {
+        out.push((b'0' + b / 100) as char);
+    }
+    if b >= 10 {
+        out.push((b'0' + (b / 10) % 10) as char);
+    }
+    out.push((b'0' + b % 10) as char);
+}
+
+#[cfg(test)]
+mod fmt_tests {
+    use super::push_ipv4;
+
+    #[test]
+    fn u16_decimal_matches_std() {
+        for v in [0u16, 9, 10, 99, 100, 8080, 65535] {
+            let mut s = String::new();
+            super::push_u16(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
+    fn ipv4_dotted_decimal_matches_std() {
+        for a in [
+            [0, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 99, 100],
+            [192, 168, 1, 9],
+        ] {
+            let mut s = String::from("x");
+            push_ipv4(&mut s, a);
+            assert_eq!(s, format!("x{}", std::net::Ipv4Addr::from(a)));
+        }
     }
 }
