@@ -103,6 +103,7 @@ pub struct Dissector {
     first_ts: Option<(i64, u32)>,
     prev_ts: Option<(i64, u32)>,
     no_labels: bool,
+    no_proto_labels: bool,
     want: Option<std::sync::Arc<[usize]>>,
 }
 
@@ -116,6 +117,13 @@ impl Dissector {
     /// on by default). Without it, dissection is faster.
     pub fn set_labels(&mut self, on: bool) {
         self.no_labels = !on;
+    }
+
+    /// Whether protocol nodes get their label when item labels are off (on
+    /// by default; `-T fields -e ip` prints it). Off saves formatting when
+    /// nothing reads labels.
+    pub fn set_protocol_labels(&mut self, on: bool) {
+        self.no_proto_labels = !on;
     }
 
     /// Builds tree nodes only for these fields (and none when the list is
@@ -134,6 +142,7 @@ impl Dissector {
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
         pkt.clear();
         pkt.labels = !self.no_labels;
+        pkt.proto_labels = !self.no_proto_labels;
         pkt.want.clone_from(&self.want);
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);

@@ -338,6 +338,9 @@ pub struct Packet {
     /// dissector skips label text; protocol labels are always kept, since
     /// `-T fields` prints them.
     pub labels: bool,
+    /// Whether protocol nodes keep their labels when `labels` is off (on by
+    /// default: `-T fields -e ip` and `string(ip)` read them).
+    pub proto_labels: bool,
     /// When set, only these fields (by address, sorted) get nodes: a
     /// packet list or `-T fields` needs no full tree.
     pub want: Option<std::sync::Arc<[usize]>>,
@@ -369,6 +372,7 @@ impl Packet {
             first_root: NIL,
             last_root: NIL,
             labels: true,
+            proto_labels: true,
             ..Default::default()
         }
     }
@@ -570,9 +574,9 @@ impl Packet {
     /// Whether [`Packet::set_label`] would keep a label for node `id`, so
     /// that a caller can skip building label text nobody reads.
     pub fn labelled(&self, id: NodeId) -> bool {
-        self.nodes
-            .get(id as usize)
-            .is_some_and(|n| self.labels || n.field.ftype == FieldType::Protocol)
+        self.nodes.get(id as usize).is_some_and(|n| {
+            self.labels || (self.proto_labels && n.field.ftype == FieldType::Protocol)
+        })
     }
 
     /// Whether a node for `field` would be built (see [`Packet::want`]).
@@ -619,7 +623,7 @@ impl Packet {
         let Some(n) = self.nodes.get(id as usize) else {
             return;
         };
-        if !self.labels && n.field.ftype != FieldType::Protocol {
+        if !self.labels && (!self.proto_labels || n.field.ftype != FieldType::Protocol) {
             return;
         }
         let sp = self.intern_fmt(args);
