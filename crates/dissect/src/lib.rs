@@ -105,6 +105,7 @@ pub struct Dissector {
     no_labels: bool,
     no_proto_labels: bool,
     want: Option<std::sync::Arc<[usize]>>,
+    want_bloom: [u64; 4],
 }
 
 impl Dissector {
@@ -136,6 +137,7 @@ impl Dissector {
             v.dedup();
             v.into()
         });
+        self.want_bloom = self.want.as_deref().map_or([0; 4], packet::want_bloom);
     }
 
     /// Dissects one frame into `pkt` (which is cleared first).
@@ -144,6 +146,7 @@ impl Dissector {
         pkt.labels = !self.no_labels;
         pkt.proto_labels = !self.no_proto_labels;
         pkt.want.clone_from(&self.want);
+        pkt.want_bloom = self.want_bloom;
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);
         // A record without a timestamp counts as time 0, as in Wireshark.

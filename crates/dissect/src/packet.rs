@@ -344,6 +344,9 @@ pub struct Packet {
     /// When set, only these fields (by address, sorted) get nodes: a
     /// packet list or `-T fields` needs no full tree.
     pub want: Option<std::sync::Arc<[usize]>>,
+    /// A 256-bit Bloom filter of `want` ([`want_bit`]): most unwanted
+    /// fields are rejected without the binary search.
+    pub want_bloom: [u64; 4],
     /// Stack of open subtrees.
     stack: Vec<u32>,
     /// First top-level node.
@@ -486,9 +489,9 @@ impl Packet {
         value: Value,
     ) -> NodeId {
         if let Some(w) = &self.want {
-            if w.binary_search(&(field as *const FieldDef as usize))
-                .is_err()
-            {
+            let addr = field as *const FieldDef as usize;
+            let b = want_bit(addr);
+            if self.want_bloom[b / 64] & (1 << (b % 64)) == 0 || w.binary_search(&addr).is_err() {
                 return SKIPPED;
             }
         }
@@ -1080,6 +1083,21 @@ mod tests {
         let t = p.add(&tcp::SRCPORT, &tvb, 34, 2, Value::UInt(80));
         assert_eq!(p.children(NIL).collect::<Vec<_>>(), vec![e, t]);
     }
+}
+
+/// The bit of a field's address in [`Packet::want_bloom`].
+pub fn want_bit(addr: usize) -> usize {
+    ((addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+}
+
+/// The Bloom filter of a sorted want list (see [`Packet::want_bloom`]).
+pub fn want_bloom(want: &[usize]) -> [u64; 4] {
+    let mut m = [0u64; 4];
+    for &a in want {
+        let b = want_bit(a);
+        m[b / 64] |= 1 << (b % 64);
+    }
+    m
 }
 
 /// Appends an IPv4 address in dotted-decimal form, without allocating.
