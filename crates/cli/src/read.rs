@@ -138,6 +138,15 @@ pub fn run(args: ReadArgs) -> Result<()> {
     // only the fields printed or filtered on get tree nodes.
     let full_tree = args.verbose || format == Format::Json;
     dissector.set_labels(full_tree);
+    // Protocol labels are read by -T fields (`-e ip`), filters (`string(ip)`)
+    // and the SVG report; statistics without a filter of their own (two
+    // words: `conv,tcp`, `io,phs`) never read them.
+    let proto_labels = full_tree
+        || fields.is_some()
+        || display.is_some()
+        || args.export_svg.is_some()
+        || args.stats.iter().any(|s| s.split(',').count() > 2);
+    dissector.set_protocol_labels(proto_labels);
     let tap_fields: Option<Vec<wirelab_dissect::FieldRef>> =
         taps.iter()
             .try_fold(Vec::new(), |mut acc, t| match t.want() {

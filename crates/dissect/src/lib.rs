@@ -103,7 +103,9 @@ pub struct Dissector {
     first_ts: Option<(i64, u32)>,
     prev_ts: Option<(i64, u32)>,
     no_labels: bool,
+    no_proto_labels: bool,
     want: Option<std::sync::Arc<[usize]>>,
+    want_bloom: [u64; 4],
 }
 
 impl Dissector {
@@ -118,6 +120,13 @@ impl Dissector {
         self.no_labels = !on;
     }
 
+    /// Whether protocol nodes get their label when item labels are off (on
+    /// by default; `-T fields -e ip` prints it). Off saves formatting when
+    /// nothing reads labels.
+    pub fn set_protocol_labels(&mut self, on: bool) {
+        self.no_proto_labels = !on;
+    }
+
     /// Builds tree nodes only for these fields (and none when the list is
     /// empty), or for every field with `None` (the default). Columns,
     /// `frame.protocols` and expert items do not depend on it.
@@ -128,13 +137,16 @@ impl Dissector {
             v.dedup();
             v.into()
         });
+        self.want_bloom = self.want.as_deref().map_or([0; 4], packet::want_bloom);
     }
 
     /// Dissects one frame into `pkt` (which is cleared first).
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
         pkt.clear();
         pkt.labels = !self.no_labels;
+        pkt.proto_labels = !self.no_proto_labels;
         pkt.want.clone_from(&self.want);
+        pkt.want_bloom = self.want_bloom;
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);
         // A record without a timestamp counts as time 0, as in Wireshark.

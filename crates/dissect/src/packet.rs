@@ -338,9 +338,15 @@ pub struct Packet {
     /// dissector skips label text; protocol labels are always kept, since
     /// `-T fields` prints them.
     pub labels: bool,
+    /// Whether protocol nodes keep their labels when `labels` is off (on by
+    /// default: `-T fields -e ip` and `string(ip)` read them).
+    pub proto_labels: bool,
     /// When set, only these fields (by address, sorted) get nodes: a
     /// packet list or `-T fields` needs no full tree.
     pub want: Option<std::sync::Arc<[usize]>>,
+    /// A 256-bit Bloom filter of `want` ([`want_bit`]): most unwanted
+    /// fields are rejected without the binary search.
+    pub want_bloom: [u64; 4],
     /// Stack of open subtrees.
     stack: Vec<u32>,
     /// First top-level node.
@@ -369,6 +375,7 @@ impl Packet {
             first_root: NIL,
             last_root: NIL,
             labels: true,
+            proto_labels: true,
             ..Default::default()
         }
     }
@@ -482,9 +489,9 @@ impl Packet {
         value: Value,
     ) -> NodeId {
         if let Some(w) = &self.want {
-            if w.binary_search(&(field as *const FieldDef as usize))
-                .is_err()
-            {
+            let addr = field as *const FieldDef as usize;
+            let b = want_bit(addr);
+            if self.want_bloom[b / 64] & (1 << (b % 64)) == 0 || w.binary_search(&addr).is_err() {
                 return SKIPPED;
             }
         }
@@ -567,6 +574,24 @@ impl Packet {
         self.stack.last().copied().unwrap_or(NIL)
     }
 
+    /// Whether [`Packet::set_label`] would keep a label for node `id`, so
+    /// that a caller can skip building label text nobody reads.
+    pub fn labelled(&self, id: NodeId) -> bool {
+        self.nodes.get(id as usize).is_some_and(|n| {
+            self.labels || (self.proto_labels && n.field.ftype == FieldType::Protocol)
+        })
+    }
+
+    /// Whether a node for `field` would be built (see [`Packet::want`]).
+    pub fn wants(&self, field: FieldRef) -> bool {
+        match &self.want {
+            None => true,
+            Some(w) => w
+                .binary_search(&(field as *const FieldDef as usize))
+                .is_ok(),
+        }
+    }
+
     /// Stores text in the arena and returns its span.
     pub fn intern(&mut self, s: &str) -> Span {
         let start = self.text.len() as u32;
@@ -596,12 +621,12 @@ impl Packet {
 
     /// Sets a node's label (the whole line shown by `-V`).
     pub fn set_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
-        if !self.labels
-            && self
-                .nodes
-                .get(id as usize)
-                .is_some_and(|n| n.field.ftype != FieldType::Protocol)
-        {
+        // A node that was not built (not wanted) gets no label; without
+        // labels only protocol nodes keep theirs (`-T fields -e ip`).
+        let Some(n) = self.nodes.get(id as usize) else {
+            return;
+        };
+        if !self.labels && (!self.proto_labels || n.field.ftype != FieldType::Protocol) {
             return;
         }
         let sp = self.intern_fmt(args);
@@ -843,11 +868,7 @@ pub fn fmt_ipv4(a: &[u8; 4], out: &mut String) {
 
 /// Writes an Ethernet address as `00:11:22:33:44:55`.
 pub fn fmt_ether(a: &[u8; 6], out: &mut String) {
-    let _ = write!(
-        out,
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        a[0], a[1], a[2], a[3], a[4], a[5]
-    );
+    fmt_hex(a, Some(':'), out);
 }
 
 /// Writes bytes as lowercase hex, `sep` between bytes.
@@ -1061,5 +1082,87 @@ mod tests {
         // The tree grows again from where it was.
         let t = p.add(&tcp::SRCPORT, &tvb, 34, 2, Value::UInt(80));
         assert_eq!(p.children(NIL).collect::<Vec<_>>(), vec![e, t]);
+    }
+}
+
+/// The bit of a field's address in [`Packet::want_bloom`].
+pub fn want_bit(addr: usize) -> usize {
+    ((addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+}
+
+/// The Bloom filter of a sorted want list (see [`Packet::want_bloom`]).
+pub fn want_bloom(want: &[usize]) -> [u64; 4] {
+    let mut m = [0u64; 4];
+    for &a in want {
+        let b = want_bit(a);
+        m[b / 64] |= 1 << (b % 64);
+    }
+    m
+}
+
+/// Appends an IPv4 address in dotted-decimal form, without allocating.
+pub fn push_ipv4(out: &mut String, a: [u8; 4]) {
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_u8(out, *b);
+    }
+}
+
+/// Appends a 16-bit number in decimal, without allocating.
+pub fn push_u16(out: &mut String, v: u16) {
+    let mut buf = [0u8; 5];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+/// Appends a byte in decimal, without allocating.
+fn push_u8(out: &mut String, b: u8) {
+    if b >= 100 {
+        out.push((b'0' + b / 100) as char);
+    }
+    if b >= 10 {
+        out.push((b'0' + (b / 10) % 10) as char);
+    }
+    out.push((b'0' + b % 10) as char);
+}
+
+#[cfg(test)]
+mod fmt_tests {
+    use super::push_ipv4;
+
+    #[test]
+    fn u16_decimal_matches_std() {
+        for v in [0u16, 9, 10, 99, 100, 8080, 65535] {
+            let mut s = String::new();
+            super::push_u16(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
+    fn ipv4_dotted_decimal_matches_std() {
+        for a in [
+            [0, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 99, 100],
+            [192, 168, 1, 9],
+        ] {
+            let mut s = String::from("x");
+            push_ipv4(&mut s, a);
+            assert_eq!(s, format!("x{}", std::net::Ipv4Addr::from(a)));
+        }
     }
 }

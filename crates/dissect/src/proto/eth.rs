@@ -184,12 +184,8 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     let dst = tvb.ether(0)?;
     let src = tvb.ether(6)?;
     let etype = tvb.u16(12)?;
-    let mut s = String::new();
-    fmt_ether(&src, &mut s);
-    cx.pkt.cols.dl_src.push_str(&s);
-    let mut d = String::new();
-    fmt_ether(&dst, &mut d);
-    cx.pkt.cols.dl_dst.push_str(&d);
+    fmt_ether(&src, &mut cx.pkt.cols.dl_src);
+    fmt_ether(&dst, &mut cx.pkt.cols.dl_dst);
     if etype <= 1500 {
         // IEEE 802.3 with a length field; the LLC that follows is shown as data.
         let root = cx.pkt.open(&PROTO, &tvb, 0, 14, Value::None);
@@ -205,8 +201,11 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         return Ok(());
     }
     let root = cx.pkt.open(&PROTO, &tvb, 0, 14, Value::None);
-    cx.pkt
-        .set_label(root, format_args!("Ethernet II, Src: {s}, Dst: {d}"));
+    if cx.pkt.labelled(root) {
+        let (s, d) = (&cx.pkt.cols.dl_src, &cx.pkt.cols.dl_dst);
+        let label = format!("Ethernet II, Src: {s}, Dst: {d}");
+        cx.pkt.set_label(root, format_args!("{label}"));
+    }
     add_address(cx, &tvb, 0, &DST, dst);
     add_address(cx, &tvb, 6, &SRC, src);
     cx.pkt.close();

@@ -1,7 +1,5 @@
 //! The `frame` pseudo-protocol: what the capture file says about a frame.
 
-use std::fmt::Write as _;
-
 use crate::field::{FieldDef, FieldRef, FieldType};
 use crate::packet::{Packet, Value};
 use crate::tvb::Tvb;
@@ -97,17 +95,17 @@ pub fn sub_time(a: (i64, u32), b: (i64, u32)) -> (i64, u32) {
 pub fn dissect(pkt: &mut Packet, tvb: &Tvb<'_>, times: Times) -> u32 {
     let m = pkt.meta;
     let root = pkt.open(&PROTO, tvb, 0, tvb.len(), Value::None);
-    let mut label = String::new();
-    let _ = write!(
-        label,
-        "Frame {}: {} bytes on wire ({} bits), {} bytes captured ({} bits)",
-        m.number,
-        m.orig_len,
-        m.orig_len as u64 * 8,
-        m.cap_len,
-        m.cap_len as u64 * 8
+    pkt.set_label(
+        root,
+        format_args!(
+            "Frame {}: {} bytes on wire ({} bits), {} bytes captured ({} bits)",
+            m.number,
+            m.orig_len,
+            m.orig_len as u64 * 8,
+            m.cap_len,
+            m.cap_len as u64 * 8
+        ),
     );
-    pkt.set_label(root, format_args!("{label}"));
     pkt.add(&INTERFACE_ID, tvb, 0, 0, Value::UInt(m.interface_id as u64));
     pkt.add(
         &ENCAP_TYPE,

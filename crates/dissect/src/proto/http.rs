@@ -939,6 +939,28 @@ fn bytes_val(tvb: &Tvb<'_>, off: usize, len: usize) -> Value {
 
 fn conversation_key(cx: &Cx<'_>) -> crate::state::ConvKey {
     crate::state::packet_conv(cx).0
+fn conversation_key(cx: &Cx<'_>) -> String {
+    // "addr/port addr/port", the lower endpoint first; built in one buffer
+    // (this runs for every HTTP segment).
+    let (sp, dp) = (cx.l4.sport, cx.l4.dport);
+    let (src, dst) = (&cx.pkt.cols.net_src, &cx.pkt.cols.net_dst);
+    let mut k = String::with_capacity(src.len() + dst.len() + 14);
+    k.push_str(src);
+    k.push('/');
+    crate::packet::push_u16(&mut k, sp);
+    let la = k.len();
+    k.push(' ');
+    k.push_str(dst);
+    k.push('/');
+    crate::packet::push_u16(&mut k, dp);
+    if k[..la] <= k[la + 1..] {
+        return k;
+    }
+    let mut r = String::with_capacity(k.len());
+    r.push_str(&k[la + 1..]);
+    r.push(' ');
+    r.push_str(&k[..la]);
+    r
 }
 
 /// A text body to hand to `data-text-lines` once the HTTP tree is closed.
@@ -1132,33 +1154,55 @@ fn message_tree(
             cx.pkt.close();
             break;
         }
-        let text = format_text(hl);
         let lf: FieldRef = if is_req {
             &REQUEST_LINE
         } else {
             &RESPONSE_LINE
         };
-        let v = str_val(cx, &format!("{text}{eol}"));
-        let hidden = cx.pkt.add(lf, tvb, h.start, h.next - h.start, v);
-        cx.pkt.set_hidden(hidden);
+        // The escaped line is only read by labels and the line fields.
+        let text = if cx.pkt.labels || cx.pkt.wants(lf) || cx.pkt.wants(&UNKNOWN_HEADER) {
+            format_text(hl)
+        } else {
+            String::new()
+        };
+        // Values of fields nobody asked for are not built (see Packet::want).
+        if cx.pkt.wants(lf) {
+            let v = cx.pkt.intern_fmt(format_args!("{text}{eol}"));
+            let hidden = cx
+                .pkt
+                .add(lf, tvb, h.start, h.next - h.start, Value::Str(v));
+            cx.pkt.set_hidden(hidden);
+        }
         let colon = memchr::memchr(b':', hl);
+        let value_text;
         let (f, value) = match colon {
             Some(c) => {
-                let name = String::from_utf8_lossy(&hl[..c]).into_owned();
-                let value = format_text(&hl[c + 1..])
-                    .trim_matches(|ch| ch == ' ' || ch == '\t')
-                    .to_string();
-                (header_field(&name), value)
+                let name = String::from_utf8_lossy(&hl[..c]);
+                let f = header_field(&name);
+                // Values are read when their field is built and for the
+                // headers that drive the dissection below.
+                value_text = if f.is_some_and(|f| {
+                    cx.pkt.wants(f)
+                        || [&HOST, &CONTENT_TYPE, &CONTENT_LENGTH_HEADER, &COOKIE]
+                            .iter()
+                            .any(|s| std::ptr::eq(f, *s))
+                }) {
+                    format_text(&hl[c + 1..])
+                } else {
+                    String::new()
+                };
+                let value = value_text.trim_matches(|ch| ch == ' ' || ch == '\t');
+                (f, value)
             }
-            None => (None, String::new()),
+            None => (None, ""),
         };
         match f {
             Some(f) => {
-                let v = str_val(cx, &value);
+                let v = str_val(cx, value);
                 let hi = cx.pkt.add(f, tvb, h.start, h.next - h.start, v);
                 cx.pkt.set_label(hi, format_args!("{text}{eol}"));
                 if std::ptr::eq(f, &HOST) {
-                    host = value.clone();
+                    host = value.to_string();
                 } else if std::ptr::eq(f, &CONTENT_TYPE) {
                     let t = value
                         .split(';')

@@ -368,7 +368,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     let fo = tvb.u16(6)?;
     let flags = (fo >> 13) as u8;
     let fl = cx.pkt.open(&FLAGS, &tvb, 6, 1, Value::UInt(flags as u64));
-    {
+    if cx.pkt.labelled(fl) {
         let mut names = Vec::new();
         if flags & 4 != 0 {
             names.push("Reserved bit");
@@ -401,7 +401,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     let fon = cx
         .pkt
         .add(&FRAG_OFFSET, &tvb, 6, 2, Value::UInt(frag_off as u64));
-    {
+    if cx.pkt.labelled(fon) {
         let mut bits = String::new();
         crate::packet::bit_pattern((fo & 0x1fff) as u64, 0x1fff, 16, &mut bits);
         cx.pkt
@@ -424,36 +424,21 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     let dst = tvb.ipv4(16)?;
     cx.pkt.add(&SRC, &tvb, 12, 4, Value::Ipv4(src));
     for (f, off, a) in [(&ADDR, 12, src), (&SRC_HOST, 12, src), (&HOST, 12, src)] {
-        let v = if f.ftype == FieldType::String {
-            let s = std::net::Ipv4Addr::from(a).to_string();
-            cx.pkt.str_value(&s)
-        } else {
-            Value::Ipv4(a)
-        };
-        let n = cx.pkt.add(f, &tvb, off, 4, v);
-        cx.pkt.set_hidden(n);
+        hidden_addr(cx, f, &tvb, off, a);
     }
     cx.pkt.add(&DST, &tvb, 16, 4, Value::Ipv4(dst));
     for (f, off, a) in [(&ADDR, 16, dst), (&DST_HOST, 16, dst), (&HOST, 16, dst)] {
-        let v = if f.ftype == FieldType::String {
-            let s = std::net::Ipv4Addr::from(a).to_string();
-            cx.pkt.str_value(&s)
-        } else {
-            Value::Ipv4(a)
-        };
-        let n = cx.pkt.add(f, &tvb, off, 4, v);
-        cx.pkt.set_hidden(n);
+        hidden_addr(cx, f, &tvb, off, a);
     }
-    let src_s = std::net::Ipv4Addr::from(src).to_string();
-    let dst_s = std::net::Ipv4Addr::from(dst).to_string();
-    cx.pkt.set_label(
-        root,
-        format_args!("Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}"),
-    );
     cx.pkt.cols.net_src.clear();
-    cx.pkt.cols.net_src.push_str(&src_s);
+    crate::packet::push_ipv4(&mut cx.pkt.cols.net_src, src);
     cx.pkt.cols.net_dst.clear();
-    cx.pkt.cols.net_dst.push_str(&dst_s);
+    crate::packet::push_ipv4(&mut cx.pkt.cols.net_dst, dst);
+    if cx.pkt.labelled(root) {
+        let (src_s, dst_s) = (&cx.pkt.cols.net_src, &cx.pkt.cols.net_dst);
+        let label = format!("Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}");
+        cx.pkt.set_label(root, format_args!("{label}"));
+    }
     if hl > 20 {
         options(cx, &tvb, 20, hl)?;
     }
@@ -656,4 +641,25 @@ fn show_fragments(cx: &mut Cx<'_>, root: u32, d: &crate::reassembly::Datagram) {
         Value::UInt(d.data.len() as u64),
     );
     cx.pkt.set_generated(c);
+}
+
+/// Adds one of the hidden address fields (`ip.addr`, `ip.src_host`…): the
+/// host-name ones are strings, formatted only when the field is wanted.
+fn hidden_addr(cx: &mut Cx<'_>, f: FieldRef, tvb: &Tvb<'_>, off: usize, a: [u8; 4]) {
+    if !cx.pkt.wants(f) {
+        return;
+    }
+    let v = if f.ftype == FieldType::String {
+        let start = cx.pkt.text.len();
+        crate::packet::push_ipv4(&mut cx.pkt.text, a);
+        Value::Str(crate::packet::Span {
+            src: crate::packet::Src::Text,
+            start: start as u32,
+            len: (cx.pkt.text.len() - start) as u32,
+        })
+    } else {
+        Value::Ipv4(a)
+    };
+    let n = cx.pkt.add(f, tvb, off, 4, v);
+    cx.pkt.set_hidden(n);
 }

@@ -1086,10 +1086,12 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
         len: (hl - 20) as u32,
     };
     let n = cx.pkt.open(&OPTIONS, tvb, 20, hl - 20, Value::Bytes(sp));
-    cx.pkt.set_label(
-        n,
-        format_args!("Options: ({} bytes){}", hl - 20, option_summary(tvb, hl)),
-    );
+    if cx.pkt.labelled(n) {
+        cx.pkt.set_label(
+            n,
+            format_args!("Options: ({} bytes){}", hl - 20, option_summary(tvb, hl)),
+        );
+    }
     let mut off = 20;
     let mut info = String::new();
     let mut nops = 0u32;
