@@ -239,7 +239,8 @@ fn start_http_server_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> H
     let mut cmd = match ns {
         Some(ns) => {
             let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns]).arg(env!("CARGO_BIN_EXE_wirelab"));
+            c.args(["netns", "exec", ns])
+                .arg(env!("CARGO_BIN_EXE_wirelab"));
             c
         }
         None => Command::new(env!("CARGO_BIN_EXE_wirelab")),

@@ -939,28 +939,6 @@ fn bytes_val(tvb: &Tvb<'_>, off: usize, len: usize) -> Value {
 
 fn conversation_key(cx: &Cx<'_>) -> crate::state::ConvKey {
     crate::state::packet_conv(cx).0
-fn conversation_key(cx: &Cx<'_>) -> String {
-    // "addr/port addr/port", the lower endpoint first; built in one buffer
-    // (this runs for every HTTP segment).
-    let (sp, dp) = (cx.l4.sport, cx.l4.dport);
-    let (src, dst) = (&cx.pkt.cols.net_src, &cx.pkt.cols.net_dst);
-    let mut k = String::with_capacity(src.len() + dst.len() + 14);
-    k.push_str(src);
-    k.push('/');
-    crate::packet::push_u16(&mut k, sp);
-    let la = k.len();
-    k.push(' ');
-    k.push_str(dst);
-    k.push('/');
-    crate::packet::push_u16(&mut k, dp);
-    if k[..la] <= k[la + 1..] {
-        return k;
-    }
-    let mut r = String::with_capacity(k.len());
-    r.push_str(&k[la + 1..]);
-    r.push(' ');
-    r.push_str(&k[..la]);
-    r
 }
 
 /// A text body to hand to `data-text-lines` once the HTTP tree is closed.
