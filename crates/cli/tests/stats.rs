@@ -81,6 +81,11 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         TCP_EXPERT,
     ),
     ("zeek/http_http-post-large.pcap", "expert", TCP_EXPERT),
+    (
+        "zeek/http_vnd.ms-cab-compressed-multi-conn.pcap",
+        "expert,warn,tcp",
+        "dissector: TCP raises no D-SACK Sequence warning (RFC 2883) for SACK blocks below the ACK",
+    ),
     ("zeek/tcp_missing-syn.pcap", "expert", TCP_EXPERT),
     ("zeek/http_get-gzip.pcap", "expert", TCP_EXPERT),
     (
@@ -277,8 +282,17 @@ fn endpoints() {
 
 #[test]
 fn io_stat() {
+    // dns-edns-ecs.pcap spans three years: tshark is killed for memory
+    // building 194 million half-second rows (wirelab streams them), so it
+    // only takes part with the whole-capture interval.
+    let caps: Vec<&str> = CAPTURES
+        .iter()
+        .copied()
+        .filter(|c| *c != "zeek/dns-edns-ecs.pcap")
+        .collect();
+    check(&["zeek/dns-edns-ecs.pcap"], &["io,stat,0"]);
     check(
-        CAPTURES,
+        &caps,
         &[
             "io,stat,0",
             "io,stat,1",
