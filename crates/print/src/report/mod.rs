@@ -224,15 +224,15 @@ fn summary(r: &Report, out: &mut Vec<Block>) {
         ));
     }
     let found: Vec<String> = [
-        (r.dhcp.len(), "DHCP transaction"),
-        (r.dns.len(), "DNS query"),
-        (r.tcp.len(), "TCP connection"),
-        (r.http.len(), "HTTP request"),
-        (r.rudp.len(), "reliable-UDP packet"),
+        (r.dhcp.len(), "DHCP transaction", "DHCP transactions"),
+        (r.dns.len(), "DNS query", "DNS queries"),
+        (r.tcp.len(), "TCP connection", "TCP connections"),
+        (r.http.len(), "HTTP request", "HTTP requests"),
+        (r.rudp.len(), "reliable-UDP packet", "reliable-UDP packets"),
     ]
     .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}{}", if *n == 1 { "" } else { "s" }))
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
     .collect();
     if !found.is_empty() {
         items.push(format!("Found: {}", found.join(", ")));
