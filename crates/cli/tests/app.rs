@@ -236,37 +236,15 @@ fn start_http_server(root: &Path) -> HttpServer {
 /// `wirelab http` on `ip:port`, inside network namespace `ns` if given.
 fn start_http_server_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpServer {
     let dir = TempDir::new("wlhttp");
-    let mut cmd = match ns {
-        Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns])
-                .arg(env!("CARGO_BIN_EXE_wirelab"));
-            c
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_wirelab")),
-    };
-    let child = cmd
-        .arg("http")
+    let mut cmd = command_in(ns, Path::new(env!("CARGO_BIN_EXE_wirelab")));
+    cmd.arg("http")
         .arg("--listen")
         .arg(format!("{ip}:{port}"))
         .arg("--root")
         .arg(root)
         .arg("--access-log")
-        .arg(dir.0.join("access.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start wirelab http");
-    let mut p = Proc(child);
-    match ns {
-        None => wait_tcp(port, &mut p.0, "wirelab http"),
-        Some(ns) => wait_listen(ns, port, &mut p.0, "wirelab http"),
-    }
-    HttpServer {
-        _proc: p,
-        port,
-        dir,
-    }
+        .arg(dir.0.join("access.log"));
+    spawn_http_server(cmd, ns, port, dir, "wirelab http")
 }
 
 /// nginx on `ip:port`, inside network namespace `ns` if given.
@@ -289,29 +267,45 @@ fn start_nginx_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpSer
         ),
     )
     .unwrap();
-    let mut cmd = match ns {
-        Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns]).arg(nginx);
-            c
-        }
-        None => Command::new(nginx),
-    };
-    let child = cmd
-        .arg("-c")
+    let mut cmd = command_in(ns, &nginx);
+    cmd.arg("-c")
         .arg(&conf)
         .arg("-p")
         .arg(&dir.0)
         .arg("-e")
-        .arg(dir.0.join("error.log"))
+        .arg(dir.0.join("error.log"));
+    spawn_http_server(cmd, ns, port, dir, "nginx")
+}
+
+/// `program`, run inside network namespace `ns` if given.
+fn command_in(ns: Option<&str>, program: &Path) -> Command {
+    match ns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+/// Starts an HTTP server command and waits until it listens on `port`.
+fn spawn_http_server(
+    mut cmd: Command,
+    ns: Option<&str>,
+    port: u16,
+    dir: TempDir,
+    what: &str,
+) -> HttpServer {
+    let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("start nginx");
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
     let mut p = Proc(child);
     match ns {
-        None => wait_tcp(port, &mut p.0, "nginx"),
-        Some(ns) => wait_listen(ns, port, &mut p.0, "nginx"),
+        None => wait_tcp(port, &mut p.0, what),
+        Some(ns) => wait_listen(ns, port, &mut p.0, what),
     }
     HttpServer {
         _proc: p,
