@@ -314,6 +314,24 @@ fn spawn_http_server(
     }
 }
 
+/// `wirelab catalog` over the HTTP server at `http_url` and `wirelab app`
+/// over that catalog, both on free loopback ports; `app_args` are added to
+/// the app's command line. Returns each process with its address.
+fn start_catalog_and_app(
+    http_url: &str,
+    app_args: &[&str],
+) -> (Proc, SocketAddr, Proc, SocketAddr) {
+    let (cat, cat_addr) = service(
+        &["catalog", "--listen", "127.0.0.1:0", "--http", http_url],
+        "catalog: listening on ",
+    );
+    let cat_text = cat_addr.to_string();
+    let mut args = vec!["app", "--listen", "127.0.0.1:0", "--catalog", &cat_text];
+    args.extend_from_slice(app_args);
+    let (app, app_addr) = service(&args, "app: listening on ");
+    (cat, cat_addr, app, app_addr)
+}
+
 fn sha_hex(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
@@ -658,20 +676,7 @@ fn client_journey_over_http_rudp_and_a_lossy_link() {
     let www = TempDir::new("www");
     let files = make_files(&www.0, FILES);
     let http = start_http_server(&www.0);
-    let (_cat, cat_addr) = service(
-        &["catalog", "--listen", "127.0.0.1:0", "--http", &http.url()],
-        "catalog: listening on ",
-    );
-    let (_app, app_addr) = service(
-        &[
-            "app",
-            "--listen",
-            "127.0.0.1:0",
-            "--catalog",
-            &cat_addr.to_string(),
-        ],
-        "app: listening on ",
-    );
+    let (_cat, _, _app, app_addr) = start_catalog_and_app(&http.url(), &[]);
     let tmp = TempDir::new("dns");
     let (_dns, dns_addr) = start_dns(&tmp.0);
     let echo = echo_server();
@@ -818,20 +823,7 @@ fn a_changed_file_fails_the_download_naming_it() {
     let www = TempDir::new("www");
     make_files(&www.0, &[("stable.bin", 5_000), ("changing.bin", 20_000)]);
     let http = start_http_server(&www.0);
-    let (_cat, cat_addr) = service(
-        &["catalog", "--listen", "127.0.0.1:0", "--http", &http.url()],
-        "catalog: listening on ",
-    );
-    let (_app, app_addr) = service(
-        &[
-            "app",
-            "--listen",
-            "127.0.0.1:0",
-            "--catalog",
-            &cat_addr.to_string(),
-        ],
-        "app: listening on ",
-    );
+    let (_cat, cat_addr, _app, app_addr) = start_catalog_and_app(&http.url(), &[]);
     // The catalog hashes now and trusts its cache for 30 s; the file then
     // changes under it, keeping its size.
     CatalogConn::connect(cat_addr).list().unwrap();
@@ -898,22 +890,7 @@ fn fifty_concurrent_clients() {
         &[("one.bin", 100_000), ("two.txt", 10_000), ("none", 0)],
     );
     let http = start_http_server(&www.0);
-    let (_cat, cat_addr) = service(
-        &["catalog", "--listen", "127.0.0.1:0", "--http", &http.url()],
-        "catalog: listening on ",
-    );
-    let (_app, app_addr) = service(
-        &[
-            "app",
-            "--listen",
-            "127.0.0.1:0",
-            "--catalog",
-            &cat_addr.to_string(),
-            "--log-level",
-            "warn",
-        ],
-        "app: listening on ",
-    );
+    let (_cat, _, _app, app_addr) = start_catalog_and_app(&http.url(), &["--log-level", "warn"]);
     let rt = runtime();
     let ids = rt.block_on(async {
         let mut tasks = Vec::new();
@@ -966,20 +943,7 @@ fn malformed_requests_get_err_and_the_connection_lives_on() {
     let www = TempDir::new("www");
     make_files(&www.0, &[("f.bin", 3_000)]);
     let http = start_http_server(&www.0);
-    let (_cat, cat_addr) = service(
-        &["catalog", "--listen", "127.0.0.1:0", "--http", &http.url()],
-        "catalog: listening on ",
-    );
-    let (_app, app_addr) = service(
-        &[
-            "app",
-            "--listen",
-            "127.0.0.1:0",
-            "--catalog",
-            &cat_addr.to_string(),
-        ],
-        "app: listening on ",
-    );
+    let (_cat, _, _app, app_addr) = start_catalog_and_app(&http.url(), &[]);
     // An app server whose catalog is down.
     let dead = format!("127.0.0.1:{}", free_port());
     let cfg = TempDir::new("cfg");
@@ -1283,26 +1247,7 @@ fn breaking_http_server() -> SocketAddr {
 #[test]
 fn a_transfer_cut_short_is_an_err_and_the_connection_lives_on() {
     let http = breaking_http_server();
-    let (_cat, cat_addr) = service(
-        &[
-            "catalog",
-            "--listen",
-            "127.0.0.1:0",
-            "--http",
-            &format!("http://{http}/"),
-        ],
-        "catalog: listening on ",
-    );
-    let (_app, app_addr) = service(
-        &[
-            "app",
-            "--listen",
-            "127.0.0.1:0",
-            "--catalog",
-            &cat_addr.to_string(),
-        ],
-        "app: listening on ",
-    );
+    let (_cat, _, _app, app_addr) = start_catalog_and_app(&format!("http://{http}/"), &[]);
     runtime().block_on(async {
         let c = AppClient::connect(app_addr, Duration::from_secs(30))
             .await
