@@ -26,12 +26,15 @@ use wirelab_dissect::{FieldRef, Packet};
 
 mod conv;
 mod dhcp;
+mod dnstree;
 mod expert;
 pub mod flow;
 mod follow;
+mod httptree;
 mod iostat;
 mod phs;
 pub mod report;
+mod sttree;
 mod util;
 
 /// What went wrong building a statistic.
@@ -92,6 +95,8 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
         ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
         ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
         ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
+        ("dns", "tree") => Ok(Box::new(dnstree::DnsTree::new(spec)?)),
+        ("http" | "http_req" | "http_srv", "tree") => Ok(Box::new(httptree::HttpTree::new(spec)?)),
         ("flow", _) => Ok(Box::new(flow::FlowTap::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,
