@@ -10,6 +10,7 @@
 //! record counts of a solicited response are added twice, as tshark 4.0's
 //! tap does.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use wirelab_dissect::{FieldRef, Packet, Value};
@@ -63,6 +64,8 @@ pub(crate) struct DnsTree {
     class_names: FieldRef,
     rcode_names: FieldRef,
     opcode_names: FieldRef,
+    /// The messages of the current packet (reused).
+    msgs: Vec<Msg>,
 }
 
 /// Every registered field called `name` (mDNS and DNS share abbreviations).
@@ -178,6 +181,7 @@ impl DnsTree {
             class_names: util::field(spec, "dns.qry.class")?,
             rcode_names: util::field(spec, "dns.flags.rcode")?,
             opcode_names: util::field(spec, "dns.flags.opcode")?,
+            msgs: Vec::new(),
         })
     }
 
@@ -190,9 +194,12 @@ impl DnsTree {
         let n = &self.n;
         let t = &mut self.tree;
         t.tick(n.packets);
-        let name = |f: FieldRef, v: u64, what: &str| match f.value_name(v) {
-            Some(s) => s.to_string(),
-            None => format!("Unknown {what} ({v})"),
+        // Known values take no allocation.
+        let name = |f: FieldRef, v: u64, what: &str| -> Cow<'static, str> {
+            match f.value_name(v) {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(format!("Unknown {what} ({v})")),
+            }
         };
         t.tick_pivot(n.qr, if qr == 0 { "Query" } else { "Response" });
         let qtype = m.qtype.unwrap_or(0);
@@ -256,7 +263,8 @@ impl Tap for DnsTree {
         }
         // The messages of the packet, in the order the dissector added
         // them; a message ends at the next protocol item.
-        let mut msgs: Vec<Msg> = Vec::new();
+        let mut msgs = std::mem::take(&mut self.msgs);
+        msgs.clear();
         let mut cur: Option<Msg> = None;
         for n in &pkt.nodes {
             let a = n.field.abbrev;
@@ -312,14 +320,12 @@ impl Tap for DnsTree {
         if let Some(m) = cur.take() {
             msgs.push(m);
         }
-        if msgs.is_empty() {
-            return;
-        }
         // One tap call per message, each at the packet's time.
         for m in &msgs {
             self.tree.packet_at(sttree::ns_to_msec(rel));
             self.count(m);
         }
+        self.msgs = msgs;
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -18,6 +18,11 @@
 //! packet allocates nothing once a key has been seen (keys are small
 //! fixed-size values, buffers are reused), so a tap's memory grows with the
 //! number of conversations, endpoints or intervals, not with the packets.
+//!
+//! Also Wireshark's stats trees (`dns,tree`, `http,tree`, `http_req,tree`,
+//! `http_srv,tree`, with count, average, min, max, rate, percent and burst
+//! columns) and `follow,http,…` (headers, then de-chunked and decompressed
+//! bodies). A tree's memory grows with its distinct names (hosts, URIs).
 #![warn(missing_docs)]
 
 use std::io;
