@@ -375,6 +375,7 @@ const HTTP_CAPTURES: &[&str] = &[
 #[test]
 fn dns_tree() {
     check(DNS_CAPTURES, &["dns,tree"]);
+    check(&[CORPUS], &["dns,tree"]);
     check(
         &[
             "zeek/dns-edns-ecs.pcap",
@@ -425,6 +426,16 @@ fn follow_http() {
             "follow,http,ascii,0",
             "follow,http,raw,1",
             "follow,http,hex,2",
+        ],
+    );
+    // Streams of the corpus with many HTTP messages, some gzip-encoded.
+    check(
+        &[CORPUS],
+        &[
+            "follow,http,ascii,12",
+            "follow,http,hex,13",
+            "follow,http,raw,19",
+            "follow,http,ascii,35",
         ],
     );
 }
