@@ -1,5 +1,11 @@
-//! `-z follow,tcp|udp,ascii|hex|raw,STREAM` (or `…,ADDR:PORT,ADDR:PORT`):
-//! one stream's payload, chunk by chunk, as tshark 4.0 prints it.
+//! `-z follow,tcp|udp|http,ascii|hex|raw,STREAM` (or
+//! `…,ADDR:PORT,ADDR:PORT`): one stream's payload, chunk by chunk, as
+//! tshark 4.0 prints it.
+//!
+//! `follow,http` shows what Wireshark's HTTP follow tap gets for each HTTP
+//! message of the TCP stream: the start line and headers as one chunk, then
+//! the body de-chunked and, for `gzip` or `deflate` content encoding,
+//! decompressed (the compressed bytes when that fails).
 //!
 //! TCP data is put in sequence order per direction the way tshark's follow
 //! tap does: bytes already delivered (retransmissions, overlaps) are cut,
@@ -18,6 +24,7 @@ use crate::{util, Error, Tap, Want};
 enum Proto {
     Tcp,
     Udp,
+    Http,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,6 +60,8 @@ struct Fields {
     ack: FieldRef,
     len: FieldRef,
     flags: FieldRef,
+    /// HTTP messages and their parts (`follow,http`).
+    http: Vec<FieldRef>,
 }
 
 /// The follow-stream tap.
@@ -93,7 +102,13 @@ impl Follow {
         let proto = match parts[1] {
             "tcp" => Proto::Tcp,
             "udp" => Proto::Udp,
-            _ => return Err(Error::bad_spec(spec, "wirelab follows tcp and udp streams")),
+            "http" => Proto::Http,
+            _ => {
+                return Err(Error::bad_spec(
+                    spec,
+                    "wirelab follows tcp, udp and http streams",
+                ))
+            }
         };
         let mode = match parts[2] {
             "ascii" => Mode::Ascii,
@@ -114,7 +129,7 @@ impl Follow {
         } else {
             return Err(Error::bad_spec(spec, usage));
         };
-        let p = if proto == Proto::Tcp { "tcp" } else { "udp" };
+        let p = if proto == Proto::Udp { "udp" } else { "tcp" };
         let g = |n: &str| util::field(spec, n);
         let f = Fields {
             stream: g(&format!("{p}.stream"))?,
@@ -129,6 +144,20 @@ impl Follow {
             ack: g("tcp.ack")?,
             len: g("tcp.len")?,
             flags: g("tcp.flags")?,
+            http: if proto == Proto::Http {
+                HTTP_FIELDS
+                    .iter()
+                    .flat_map(|name| {
+                        wirelab_dissect::registry()
+                            .all()
+                            .iter()
+                            .copied()
+                            .filter(move |f| f.abbrev == *name)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         };
         Ok(Follow {
             proto,
@@ -145,10 +174,10 @@ impl Follow {
     }
 
     fn filter_text(&self) -> String {
-        let p = if self.proto == Proto::Tcp {
-            "tcp"
-        } else {
+        let p = if self.proto == Proto::Udp {
             "udp"
+        } else {
+            "tcp"
         };
         match &self.target {
             Target::Stream(n) => format!("{p}.stream eq {n}"),
@@ -315,6 +344,158 @@ impl Follow {
     }
 }
 
+/// The fields `follow,http` reads besides the TCP ones.
+const HTTP_FIELDS: &[&str] = &[
+    "http",
+    "http.request.method",
+    "http.response.code",
+    "http.content_encoding",
+    "http.file_data",
+];
+
+/// What Wireshark's HTTP follow tap gets from one packet: per HTTP message
+/// (not binary data after HTTP, which returns before the tap), the start
+/// line and headers up to and with the blank line, then the body (the
+/// `http.file_data` bytes, de-chunked), decompressed for `gzip` and
+/// `deflate` content encodings.
+fn http_chunks(pkt: &Packet, data: &[u8]) -> Vec<Vec<u8>> {
+    struct Msg<'a> {
+        buf: &'a [u8],
+        start: usize,
+        end: usize,
+        is_reqresp: bool,
+        encoding: Option<String>,
+        body: Option<&'a [u8]>,
+    }
+    let mut msgs: Vec<Msg<'_>> = Vec::new();
+    for n in &pkt.nodes {
+        match n.field.abbrev {
+            "http" => {
+                let buf = pkt.source(data, n.ds);
+                let start = n.start as usize;
+                let printable = buf.get(start).is_some_and(|b| (0x20..0x7f).contains(b));
+                if printable {
+                    msgs.push(Msg {
+                        buf,
+                        start,
+                        end: start.saturating_add(n.len as usize).min(buf.len()),
+                        is_reqresp: false,
+                        encoding: None,
+                        body: None,
+                    });
+                } else {
+                    // Pushes a marker so the parts below are not taken
+                    // for the previous message.
+                    msgs.push(Msg {
+                        buf: &[],
+                        start: 0,
+                        end: 0,
+                        is_reqresp: false,
+                        encoding: None,
+                        body: None,
+                    });
+                }
+            }
+            "http.request.method" | "http.response.code" => {
+                if let Some(m) = msgs.last_mut() {
+                    m.is_reqresp = true;
+                }
+            }
+            "http.content_encoding" => {
+                if let (Some(m), Value::Str(sp)) = (msgs.last_mut(), n.value) {
+                    m.encoding
+                        .get_or_insert_with(|| pkt.span_str(data, sp).trim().to_ascii_lowercase());
+                }
+            }
+            "http.file_data" => {
+                if let Some(m) = msgs.last_mut() {
+                    if m.body.is_none() {
+                        let src = pkt.source(data, n.ds);
+                        let s = (n.start as usize).min(src.len());
+                        let e = s.saturating_add(n.len as usize).min(src.len());
+                        m.body = src.get(s..e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for m in msgs {
+        if m.buf.is_empty() {
+            continue;
+        }
+        let end = header_end(m.buf, m.start, m.is_reqresp);
+        out.push(m.buf.get(m.start..end).unwrap_or(&[]).to_vec());
+        // Text after HTTP that is no message: all of it after the header
+        // loop is the body.
+        let rest = m.buf.get(end..m.end).filter(|_| !m.is_reqresp);
+        if let Some(body) = m.body.or(rest).filter(|b| !b.is_empty()) {
+            let plain = match m.encoding.as_deref() {
+                Some("gzip" | "x-gzip" | "deflate") => inflate(body),
+                _ => None,
+            };
+            out.push(plain.unwrap_or_else(|| body.to_vec()));
+        }
+    }
+    out
+}
+
+/// Where Wireshark's HTTP header loop stops: after the blank line, or
+/// before the first line that is neither the start line nor a header.
+fn header_end(buf: &[u8], start: usize, is_reqresp: bool) -> usize {
+    let mut off = start.min(buf.len());
+    let mut first = true;
+    while off < buf.len() {
+        let rest = &buf[off..];
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let l = if i > 0 && rest[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                };
+                (&rest[..l], off + i + 1)
+            }
+            None => (rest, buf.len()),
+        };
+        if line.is_empty() {
+            return next;
+        }
+        let header = line
+            .iter()
+            .position(|&b| b == b':')
+            .is_some_and(|c| c > 0 && line[..c].iter().all(|&b| b > 0x20 && b < 0x7f));
+        if !(header || (first && is_reqresp)) {
+            return off;
+        }
+        first = false;
+        off = next;
+    }
+    off
+}
+
+/// Wireshark's `tvb_uncompress`: zlib or gzip (detected), else raw
+/// deflate; what was inflated before an error still counts.
+fn inflate(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let attempt = |r: &mut dyn Read| {
+        let mut v = Vec::new();
+        // Bounded: a body inflates to at most 64 MiB here.
+        let res = r.take(64 << 20).read_to_end(&mut v);
+        match res {
+            Ok(_) => Some(v),
+            Err(_) if !v.is_empty() => Some(v),
+            Err(_) => None,
+        }
+    };
+    if body.starts_with(&[0x1f, 0x8b]) {
+        return attempt(&mut flate2::read::MultiGzDecoder::new(body));
+    }
+    attempt(&mut flate2::read::ZlibDecoder::new(body))
+        .or_else(|| attempt(&mut flate2::read::DeflateDecoder::new(body)))
+}
+
 fn ip_of(v: &Value) -> Option<IpAddr> {
     match *v {
         Value::Ipv4(a) => Some(IpAddr::from(a)),
@@ -326,10 +507,12 @@ fn ip_of(v: &Value) -> Option<IpAddr> {
 impl Tap for Follow {
     fn want(&self) -> Want {
         let f = &self.f;
-        Want::Fields(vec![
+        let mut w = vec![
             f.stream, f.sport, f.dport, f.payload, f.ip_src, f.ip_dst, f.ip6_src, f.ip6_dst, f.seq,
             f.ack, f.len, f.flags,
-        ])
+        ];
+        w.extend_from_slice(&f.http);
+        Want::Fields(w)
     }
 
     fn packet(&mut self, pkt: &Packet, data: &[u8]) {
@@ -384,13 +567,32 @@ impl Tap for Follow {
         if !wanted {
             return;
         }
+        if self.proto == Proto::Http {
+            let chunks = http_chunks(pkt, data);
+            if chunks.is_empty() {
+                return;
+            }
+            if self.client.is_none() {
+                self.client = Some((src, sport));
+                self.server = Some((dst, dport));
+            }
+            let server = self.client != Some((src, sport));
+            for data in chunks {
+                self.payload.push(Record {
+                    server,
+                    seq: 0,
+                    data,
+                });
+            }
+            return;
+        }
         if self.client.is_none() {
             self.client = Some((src, sport));
             self.server = Some((dst, dport));
         }
         let server = self.client != Some((src, sport));
         match self.proto {
-            Proto::Udp => self.payload.push(Record {
+            Proto::Udp | Proto::Http => self.payload.push(Record {
                 server,
                 seq: 0,
                 data: payload.to_vec(),
@@ -411,10 +613,10 @@ impl Tap for Follow {
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
         const SEP: &str = "===================================================================";
-        let p = if self.proto == Proto::Tcp {
-            "tcp"
-        } else {
-            "udp"
+        let p = match self.proto {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Http => "http",
         };
         let m = match self.mode {
             Mode::Ascii => "ascii",
@@ -498,6 +700,33 @@ mod tests {
         let c = chunks(&f);
         assert_eq!(c[1].1, "[10 bytes missing in capture file]\0");
         assert_eq!(c[2].1, "xyz");
+    }
+
+    #[test]
+    fn http_headers_end_after_the_blank_line() {
+        let msg = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody";
+        assert_eq!(header_end(msg, 0, true), msg.len() - 4);
+        // Text after HTTP that is no header: nothing is header.
+        assert_eq!(header_end(b"T / HTTP\r\n", 0, false), 0);
+        // A start line must be a request or response to count.
+        assert_eq!(header_end(b"cruft here\r\nX: y\r\n", 0, false), 0);
+        assert_eq!(header_end(b"X: y\r\nZ: w\n\nrest", 0, false), 12);
+    }
+
+    #[test]
+    fn bodies_inflate_from_gzip_zlib_and_raw_deflate() {
+        use std::io::Write as _;
+        let text = b"hello hello hello";
+        let mut g = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        g.write_all(text).unwrap();
+        assert_eq!(inflate(&g.finish().unwrap()).unwrap(), text);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(text).unwrap();
+        assert_eq!(inflate(&z.finish().unwrap()).unwrap(), text);
+        let mut d = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        d.write_all(text).unwrap();
+        assert_eq!(inflate(&d.finish().unwrap()).unwrap(), text);
+        assert!(inflate(b"\xff\xfe not compressed").is_none());
     }
 
     #[test]

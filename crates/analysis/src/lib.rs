@@ -18,6 +18,11 @@
 //! packet allocates nothing once a key has been seen (keys are small
 //! fixed-size values, buffers are reused), so a tap's memory grows with the
 //! number of conversations, endpoints or intervals, not with the packets.
+//!
+//! Also Wireshark's stats trees (`dns,tree`, `http,tree`, `http_req,tree`,
+//! `http_srv,tree`, with count, average, min, max, rate, percent and burst
+//! columns) and `follow,http,…` (headers, then de-chunked and decompressed
+//! bodies). A tree's memory grows with its distinct names (hosts, URIs).
 #![warn(missing_docs)]
 
 use std::io;
@@ -26,12 +31,15 @@ use wirelab_dissect::{FieldRef, Packet};
 
 mod conv;
 mod dhcp;
+mod dnstree;
 mod expert;
 pub mod flow;
 mod follow;
+mod httptree;
 mod iostat;
 mod phs;
 pub mod report;
+mod sttree;
 mod util;
 
 /// What went wrong building a statistic.
@@ -92,6 +100,8 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
         ("expert", _) => Ok(Box::new(expert::ExpertStat::new(spec)?)),
         ("follow", _) => Ok(Box::new(follow::Follow::new(spec)?)),
         ("dhcp", "stat") => Ok(Box::new(dhcp::DhcpStat::new(spec)?)),
+        ("dns", "tree") => Ok(Box::new(dnstree::DnsTree::new(spec)?)),
+        ("http" | "http_req" | "http_srv", "tree") => Ok(Box::new(httptree::HttpTree::new(spec)?)),
         ("flow", _) => Ok(Box::new(flow::FlowTap::new(spec)?)),
         _ => Err(Error::bad_spec(
             spec,

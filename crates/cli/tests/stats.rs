@@ -322,6 +322,124 @@ fn follow_streams() {
     );
 }
 
+/// Captures with DNS traffic over UDP and TCP: EDNS options, DNSSEC,
+/// dynamic update, TSIG, unusual rcodes and opcodes, retransmissions and
+/// malformed records (messages tshark's tap skips).
+const DNS_CAPTURES: &[&str] = &[
+    "zeek/dns-edns-ecs.pcap",
+    "tcpdump/edns-opts.pcap",
+    "zeek/wikipedia-filtered-plus-udp.pcap",
+    "zeek/ticks-dns.pcap",
+    "tcpdump/dnssec.pcap",
+    "zeek/raw_packets.pcap",
+    "zeek/dns_tm1t.pcap",
+    "zeek/dns_dynamic-update.pcap",
+    "tcpdump/dns-uri.pcap",
+    "tcpdump/dns-badvers.pcap",
+    "tcpdump/dns-badcookie.pcap",
+    "zeek/dns_dns_extended_rcode.pcap",
+    "zeek/dns_dns-corrupt.pcap",
+    "zeek/dns-tsig.pcap",
+    "zeek/dns-https.pcap",
+    "zeek/dns-caa.pcap",
+    "tcpdump/dns_tcp.pcap",
+    "tcpdump/dns_udp_8053.pcap",
+    "zeek/dns_max-compression-depth.pcap",
+    "zeek/dns_svcb-port-malformed.pcap",
+    "zeek/dns_dns-invalid-names.pcap",
+];
+
+/// Captures with HTTP requests and responses: pipelining, ranges, chunked
+/// and compressed bodies, odd methods and status codes, cruft after a
+/// request.
+const HTTP_CAPTURES: &[&str] = &[
+    "zeek/http_206_example_c.pcap",
+    "zeek/http_bro.org.pcap",
+    "zeek/http_http-desync-request-response-5.pcap",
+    "zeek/http_vnd.ms-cab-compressed-multi-conn.pcap",
+    "zeek/http_invalid-content-ranges.pcap",
+    "zeek/http_http-11-request-then-cruft.pcap",
+    "zeek/http_concurrent-range-requests-complete.pcap",
+    "zeek/http_percent-end-of-line.pcap",
+    "zeek/http_missing-zlib-header.pcap",
+    "zeek/http_http-post-large.pcap",
+    "zeek/http_content-length-in-request-body.pcap",
+    "zeek/http_206_example_a.pcap",
+    "zeek/http_http-inner-transfer-encoding-ossfuzz.pcap",
+    "zeek/http_query-method.pcap",
+    "zeek/http_connect-with-header.pcap",
+    "zeek/http_get-gzip.pcap",
+    "tcpdump/ipv4_tcp_http_xml.pcap",
+];
+
+#[test]
+fn dns_tree() {
+    check(DNS_CAPTURES, &["dns,tree"]);
+    check(&[CORPUS], &["dns,tree"]);
+    check(
+        &[
+            "zeek/dns-edns-ecs.pcap",
+            "zeek/wikipedia-filtered-plus-udp.pcap",
+        ],
+        &["dns,tree,dns.flags.response==1"],
+    );
+}
+
+#[test]
+fn http_trees() {
+    check(
+        HTTP_CAPTURES,
+        &["http,tree", "http_req,tree", "http_srv,tree"],
+    );
+    check(
+        &["zeek/http_bro.org.pcap"],
+        &["http,tree,ip.src==192.150.187.43"],
+    );
+}
+
+#[test]
+fn follow_http() {
+    // zeek/http_http-inner-transfer-encoding-ossfuzz.pcap is left out:
+    // tshark takes a line of binary cruft for a header there.
+    check(
+        &[
+            "zeek/http_206_example_c.pcap",
+            "zeek/http_bro.org.pcap",
+            "zeek/http_http-desync-request-response-5.pcap",
+            "zeek/http_vnd.ms-cab-compressed-multi-conn.pcap",
+            "zeek/http_invalid-content-ranges.pcap",
+            "zeek/http_http-11-request-then-cruft.pcap",
+            "zeek/http_concurrent-range-requests-complete.pcap",
+            "zeek/http_percent-end-of-line.pcap",
+            "zeek/http_missing-zlib-header.pcap",
+            "zeek/http_http-post-large.pcap",
+            "zeek/http_content-length-in-request-body.pcap",
+            "zeek/http_206_example_a.pcap",
+            "zeek/http_query-method.pcap",
+            "zeek/http_connect-with-header.pcap",
+            "zeek/http_get-gzip.pcap",
+            "zeek/http_x-gzip.pcap",
+            "zeek/http_multipart.pcap",
+            "tcpdump/ipv4_tcp_http_xml.pcap",
+        ],
+        &[
+            "follow,http,ascii,0",
+            "follow,http,raw,1",
+            "follow,http,hex,2",
+        ],
+    );
+    // Streams of the corpus with many HTTP messages, some gzip-encoded.
+    check(
+        &[CORPUS],
+        &[
+            "follow,http,ascii,12",
+            "follow,http,hex,13",
+            "follow,http,raw,19",
+            "follow,http,ascii,35",
+        ],
+    );
+}
+
 #[test]
 fn bad_arguments_are_usage_errors() {
     for z in [
@@ -330,6 +448,9 @@ fn bad_arguments_are_usage_errors() {
         "io,stat,x",
         "nosuch",
         "conv,tcp,tcp.port==",
+        "dns,treex",
+        "follow,http,ebcdic,0",
+        "http_req,tree,ip.src==",
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_wirelab"))
             .args(["read", "-q", "-r"])
