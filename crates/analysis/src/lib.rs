@@ -106,7 +106,8 @@ pub fn tap(spec: &str) -> Result<Box<dyn Tap>, Error> {
         _ => Err(Error::bad_spec(
             spec,
             "unknown statistic (wirelab knows: io,phs, io,stat, conv,TYPE, endpoints,TYPE, \
-             expert, follow,PROTO,MODE,STREAM, dhcp,stat, flow,TYPE,MODE)",
+             expert, follow,PROTO,MODE,STREAM, dhcp,stat, dns,tree, http,tree, http_req,tree, \
+             http_srv,tree, flow,TYPE,MODE)",
         )),
     }
 }
