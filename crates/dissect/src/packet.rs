@@ -480,6 +480,7 @@ impl Packet {
     }
 
     /// Adds a node under the current open subtree and returns its index.
+    #[inline]
     pub fn add(
         &mut self,
         field: FieldRef,
@@ -499,6 +500,7 @@ impl Packet {
     }
 
     /// Adds a node with an absolute byte range in data source `ds`.
+    #[inline]
     pub fn add_at(
         &mut self,
         field: FieldRef,
@@ -513,19 +515,24 @@ impl Packet {
         let parent = match self.stack.last() {
             None => NIL,
             Some(&p) if (p as usize) < self.nodes.len() => p,
-            Some(_) => self
-                .stack
-                .iter()
-                .rev()
-                .copied()
-                .find(|&p| (p as usize) < self.nodes.len())
-                .unwrap_or(SKIPPED),
+            Some(_) => self.built_ancestor(),
         };
         self.add_under(parent, field, ds, start, len, value)
     }
 
+    /// The innermost open subtree that was built, or `SKIPPED`.
+    fn built_ancestor(&self) -> NodeId {
+        self.stack
+            .iter()
+            .rev()
+            .copied()
+            .find(|&p| (p as usize) < self.nodes.len())
+            .unwrap_or(SKIPPED)
+    }
+
     /// Adds a node as the last child of `parent` (or at the top level with
     /// [`NIL`]), whatever subtree is open.
+    #[inline]
     pub fn add_under(
         &mut self,
         parent: NodeId,
@@ -535,17 +542,38 @@ impl Packet {
         len: u32,
         value: Value,
     ) -> NodeId {
-        if let Some(w) = &self.want {
-            let addr = field as *const FieldDef as usize;
-            let b = want_bit(addr);
-            let layer = self.want_layers && (parent == NIL || field.ftype == FieldType::Protocol);
-            if !layer
-                && (self.want_bloom[b / 64] & (1 << (b % 64)) == 0
-                    || w.binary_search(&addr).is_err())
-            {
-                return SKIPPED;
-            }
+        if self.want.is_some() && !self.keeps(parent, field) {
+            return SKIPPED;
         }
+        self.push_node(parent, field, ds, start, len, value)
+    }
+
+    /// With a want list: whether a node for `field` under `parent` is built.
+    #[inline]
+    fn keeps(&self, parent: NodeId, field: FieldRef) -> bool {
+        let addr = field as *const FieldDef as usize;
+        let b = want_bit(addr);
+        if self.want_bloom[b / 64] & (1 << (b % 64)) != 0
+            && self
+                .want
+                .as_deref()
+                .is_some_and(|w| w.binary_search(&addr).is_ok())
+        {
+            return true;
+        }
+        self.want_layers && (parent == NIL || field.ftype == FieldType::Protocol)
+    }
+
+    /// Builds a node (see [`Packet::add_under`]).
+    fn push_node(
+        &mut self,
+        parent: NodeId,
+        field: FieldRef,
+        ds: u8,
+        start: u32,
+        len: u32,
+        value: Value,
+    ) -> NodeId {
         // A parent that was not built: the node goes to the top level.
         let parent = if (parent as usize) < self.nodes.len() {
             parent
