@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use wirelab_dissect::{FieldRef, Packet, Value};
 use wirelab_filter::Filter;
 
-use crate::{util, Error, Tap, Want};
+use crate::{util, Error, Needs, Tap, Want};
 
 /// Which table to print.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -369,6 +369,16 @@ impl Tap for Conv {
             f.extend_from_slice(flt.fields());
         }
         Want::Fields(f)
+    }
+
+    fn needs(&self) -> Needs {
+        // Addresses, ports and stream indexes are all at or below the
+        // transport header; a filter may name anything.
+        if self.filter.is_some() {
+            Needs::ALL
+        } else {
+            Needs::NONE
+        }
     }
 
     fn packet(&mut self, pkt: &Packet, data: &[u8]) {

@@ -77,10 +77,54 @@ pub enum Want {
     All,
 }
 
+/// What a tap reads of a packet besides the fields of its [`Want`], so the
+/// dissector can leave the rest out ([`Needs::ALL`] unless a tap says less).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// The packet-list columns (Protocol, Info, Source…).
+    pub columns: bool,
+    /// The protocols above TCP and UDP (their layers and fields). Without
+    /// them dissection ends with the transport header and its stream state.
+    pub app_layers: bool,
+    /// Every protocol item and every top-level item of the tree (the layers
+    /// a protocol hierarchy counts), whatever the wanted fields.
+    pub layers: bool,
+}
+
+impl Needs {
+    /// Everything: what a tap reads unless it says otherwise.
+    pub const ALL: Needs = Needs {
+        columns: true,
+        app_layers: true,
+        layers: true,
+    };
+
+    /// Nothing beyond the wanted fields.
+    pub const NONE: Needs = Needs {
+        columns: false,
+        app_layers: false,
+        layers: false,
+    };
+
+    /// What either of two readers needs.
+    pub fn or(self, o: Needs) -> Needs {
+        Needs {
+            columns: self.columns || o.columns,
+            app_layers: self.app_layers || o.app_layers,
+            layers: self.layers || o.layers,
+        }
+    }
+}
+
 /// A statistic fed packet by packet.
 pub trait Tap {
     /// The fields this tap reads.
     fn want(&self) -> Want;
+    /// What else of a packet it reads (see [`Needs`]); everything unless a
+    /// tap says less.
+    fn needs(&self) -> Needs {
+        Needs::ALL
+    }
     /// Takes one dissected packet (`data` is the frame's captured bytes).
     fn packet(&mut self, pkt: &Packet, data: &[u8]);
     /// Prints the statistic after the last packet, in tshark's layout.

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use wirelab_dissect::{FieldRef, Packet, NIL};
 use wirelab_filter::Filter;
 
-use crate::{util, Error, Tap, Want};
+use crate::{util, Error, Needs, Tap, Want};
 
 struct Level {
     field: FieldRef,
@@ -73,8 +73,22 @@ impl Phs {
 
 impl Tap for Phs {
     fn want(&self) -> Want {
-        // Every top-level item counts, whatever its field: the whole tree.
-        Want::All
+        // Every top-level item counts, whatever its field: the layers (see
+        // `needs`), and what the filter reads.
+        Want::Fields(
+            self.filter
+                .as_ref()
+                .map(|f| f.fields().to_vec())
+                .unwrap_or_default(),
+        )
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            columns: self.filter.is_some(),
+            app_layers: true,
+            layers: true,
+        }
     }
 
     fn packet(&mut self, pkt: &Packet, data: &[u8]) {

@@ -160,6 +160,15 @@ pub fn run(args: ReadArgs) -> Result<()> {
         .export_svg
         .as_ref()
         .map(|_| wirelab_analysis::report::Builder::new());
+    // What the taps read besides their fields; what is read by nobody (the
+    // columns, the protocols above the transport) is not dissected.
+    let needs = taps
+        .iter()
+        .fold(wirelab_analysis::Needs::NONE, |acc, t| acc.or(t.needs()));
+    let per_packet = print || fields.is_some() || svg.is_some();
+    dissector.set_columns(per_packet || needs.columns);
+    dissector.set_app_layers(per_packet || display.is_some() || needs.app_layers);
+    dissector.set_wanted_layers(needs.layers);
     if !full_tree && tap_fields.is_some() && svg.is_none() {
         let mut want: Vec<wirelab_dissect::FieldRef> =
             vec![&wirelab_dissect::proto::frame::TIME_RELATIVE];

@@ -465,3 +465,59 @@ fn bad_arguments_are_usage_errors() {
         );
     }
 }
+
+/// Runs `wirelab read -n -r CAP ARGS…` and returns its standard output.
+fn wirelab(cap: &Path, args: &[&str]) -> String {
+    let w = Command::new(env!("CARGO_BIN_EXE_wirelab"))
+        .args(["read", "-n", "-r"])
+        .arg(cap)
+        .args(args)
+        .output()
+        .expect("run wirelab");
+    assert!(
+        w.status.success(),
+        "wirelab read {args:?} on {} failed: {}",
+        cap.display(),
+        String::from_utf8_lossy(&w.stderr)
+    );
+    String::from_utf8_lossy(&w.stdout).into_owned()
+}
+
+/// Each tap reads only part of a packet, and the dissector leaves out what
+/// no reader needs (columns, protocols above the transport, fields): several
+/// taps in one run, or taps after a packet list, must still print what each
+/// prints alone.
+#[test]
+fn taps_together_print_what_each_prints_alone() {
+    let root = shared().join("captures");
+    let stats = [
+        "conv,tcp",
+        "io,phs",
+        "endpoints,udp",
+        "expert",
+        "io,phs,http",
+    ];
+    for cap in [
+        "zeek/http_bro.org.pcap",
+        "zeek/wikipedia-filtered-plus-udp.pcap",
+    ] {
+        let path = root.join(cap);
+        assert!(path.exists(), "capture {} is missing", path.display());
+        let alone: String = stats
+            .iter()
+            .map(|s| wirelab(&path, &["-q", "-z", s]))
+            .collect();
+        assert!(alone.contains("tcp"), "{cap}: no TCP in the statistics");
+        let mut args = vec!["-q"];
+        for s in &stats {
+            args.extend(["-z", s]);
+        }
+        assert_eq!(wirelab(&path, &args), alone, "{cap}: taps together");
+        // With the packet list (columns and every layer dissected), the
+        // statistics follow the list unchanged.
+        let list = wirelab(&path, &args[1..]);
+        let plain = wirelab(&path, &[]);
+        assert!(!plain.is_empty(), "{cap}: no packet list");
+        assert_eq!(list, plain + &alone, "{cap}: taps after the packet list");
+    }
+}

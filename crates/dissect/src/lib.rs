@@ -106,6 +106,9 @@ pub struct Dissector {
     no_proto_labels: bool,
     want: Option<std::sync::Arc<[usize]>>,
     want_bloom: [u64; 4],
+    want_layers: bool,
+    no_columns: bool,
+    no_app_layers: bool,
 }
 
 impl Dissector {
@@ -140,6 +143,27 @@ impl Dissector {
         self.want_bloom = self.want.as_deref().map_or([0; 4], packet::want_bloom);
     }
 
+    /// With a want list ([`Dissector::set_wanted`]), whether every protocol
+    /// item and every top-level item of the tree is built too (off by
+    /// default): the layers a protocol hierarchy counts, without their fields.
+    pub fn set_wanted_layers(&mut self, on: bool) {
+        self.want_layers = on;
+    }
+
+    /// Whether the packet-list columns are filled (on by default). Off when
+    /// nothing reads them (`-q` with statistics that do not), which saves
+    /// formatting the Info text of every packet.
+    pub fn set_columns(&mut self, on: bool) {
+        self.no_columns = !on;
+    }
+
+    /// Whether TCP and UDP payloads are dissected by the protocols above them
+    /// (on by default). Off, dissection ends with the transport header (and
+    /// its stream state), for readers that need nothing above it.
+    pub fn set_app_layers(&mut self, on: bool) {
+        self.no_app_layers = !on;
+    }
+
     /// Dissects one frame into `pkt` (which is cleared first).
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
         pkt.clear();
@@ -147,6 +171,9 @@ impl Dissector {
         pkt.proto_labels = !self.no_proto_labels;
         pkt.want.clone_from(&self.want);
         pkt.want_bloom = self.want_bloom;
+        pkt.want_layers = self.want_layers;
+        pkt.app_layers = !self.no_app_layers;
+        pkt.cols.set_enabled(!self.no_columns);
         pkt.meta = meta;
         let ts = (meta.ts_secs, meta.ts_nanos);
         // A record without a timestamp counts as time 0, as in Wireshark.

@@ -225,6 +225,9 @@ pub struct Columns {
     pub info: String,
     /// Length of `info` that later dissectors must not clear (`col_set_fence`).
     pub fence: usize,
+    /// Off: the setters below do nothing (nobody reads the columns, e.g.
+    /// `-q -z` statistics), saving the text formatting.
+    off: bool,
 }
 
 impl Columns {
@@ -246,14 +249,32 @@ impl Columns {
         }
     }
 
+    /// Whether the setters fill the columns (on by default). Off, the
+    /// columns stay empty: for readers that never look at them.
+    pub fn set_enabled(&mut self, on: bool) {
+        self.off = !on;
+    }
+
+    /// Whether the columns are filled (see [`Columns::set_enabled`]), so a
+    /// dissector can skip building text for them.
+    pub fn enabled(&self) -> bool {
+        !self.off
+    }
+
     /// Sets the Protocol column.
     pub fn set_protocol(&mut self, p: &str) {
+        if self.off {
+            return;
+        }
         self.protocol.clear();
         self.protocol.push_str(p);
     }
 
     /// Replaces the Info column (after the fence).
     pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
+        if self.off {
+            return;
+        }
         self.info.truncate(self.fence);
         let _ = self.info.write_fmt(args);
     }
@@ -265,12 +286,18 @@ impl Columns {
 
     /// Appends to the Info column.
     pub fn append_info(&mut self, args: fmt::Arguments<'_>) {
+        if self.off {
+            return;
+        }
         let _ = self.info.write_fmt(args);
     }
 
     /// Appends with a separator when the column is not empty
     /// (`col_append_sep_fstr`).
     pub fn append_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
+        if self.off {
+            return;
+        }
         if !self.info.is_empty() {
             self.info.push_str(sep);
         }
@@ -347,6 +374,12 @@ pub struct Packet {
     /// A 256-bit Bloom filter of `want` ([`want_bit`]): most unwanted
     /// fields are rejected without the binary search.
     pub want_bloom: [u64; 4],
+    /// With `want`: also build every top-level item and every protocol item
+    /// (a protocol hierarchy needs the layers, not their fields).
+    pub want_layers: bool,
+    /// Whether the dissectors hand transport payloads (TCP, UDP) to the
+    /// protocols above them (on by default; off when nothing reads them).
+    pub app_layers: bool,
     /// Stack of open subtrees.
     stack: Vec<u32>,
     /// First top-level node.
@@ -376,6 +409,7 @@ impl Packet {
             last_root: NIL,
             labels: true,
             proto_labels: true,
+            app_layers: true,
             ..Default::default()
         }
     }
@@ -446,6 +480,7 @@ impl Packet {
     }
 
     /// Adds a node under the current open subtree and returns its index.
+    #[inline]
     pub fn add(
         &mut self,
         field: FieldRef,
@@ -465,6 +500,7 @@ impl Packet {
     }
 
     /// Adds a node with an absolute byte range in data source `ds`.
+    #[inline]
     pub fn add_at(
         &mut self,
         field: FieldRef,
@@ -473,12 +509,30 @@ impl Packet {
         len: u32,
         value: Value,
     ) -> NodeId {
-        let parent = self.stack.last().copied().unwrap_or(NIL);
+        // The innermost open subtree that was built (one not wanted is
+        // skipped, so the node stays inside its nearest built ancestor);
+        // `SKIPPED` when none of the open ones was built.
+        let parent = match self.stack.last() {
+            None => NIL,
+            Some(&p) if (p as usize) < self.nodes.len() => p,
+            Some(_) => self.built_ancestor(),
+        };
         self.add_under(parent, field, ds, start, len, value)
+    }
+
+    /// The innermost open subtree that was built, or `SKIPPED`.
+    fn built_ancestor(&self) -> NodeId {
+        self.stack
+            .iter()
+            .rev()
+            .copied()
+            .find(|&p| (p as usize) < self.nodes.len())
+            .unwrap_or(SKIPPED)
     }
 
     /// Adds a node as the last child of `parent` (or at the top level with
     /// [`NIL`]), whatever subtree is open.
+    #[inline]
     pub fn add_under(
         &mut self,
         parent: NodeId,
@@ -488,13 +542,38 @@ impl Packet {
         len: u32,
         value: Value,
     ) -> NodeId {
-        if let Some(w) = &self.want {
-            let addr = field as *const FieldDef as usize;
-            let b = want_bit(addr);
-            if self.want_bloom[b / 64] & (1 << (b % 64)) == 0 || w.binary_search(&addr).is_err() {
-                return SKIPPED;
-            }
+        if self.want.is_some() && !self.keeps(parent, field) {
+            return SKIPPED;
         }
+        self.push_node(parent, field, ds, start, len, value)
+    }
+
+    /// With a want list: whether a node for `field` under `parent` is built.
+    #[inline]
+    fn keeps(&self, parent: NodeId, field: FieldRef) -> bool {
+        let addr = field as *const FieldDef as usize;
+        let b = want_bit(addr);
+        if self.want_bloom[b / 64] & (1 << (b % 64)) != 0
+            && self
+                .want
+                .as_deref()
+                .is_some_and(|w| w.binary_search(&addr).is_ok())
+        {
+            return true;
+        }
+        self.want_layers && (parent == NIL || field.ftype == FieldType::Protocol)
+    }
+
+    /// Builds a node (see [`Packet::add_under`]).
+    fn push_node(
+        &mut self,
+        parent: NodeId,
+        field: FieldRef,
+        ds: u8,
+        start: u32,
+        len: u32,
+        value: Value,
+    ) -> NodeId {
         // A parent that was not built: the node goes to the top level.
         let parent = if (parent as usize) < self.nodes.len() {
             parent
@@ -586,6 +665,7 @@ impl Packet {
     pub fn wants(&self, field: FieldRef) -> bool {
         match &self.want {
             None => true,
+            Some(_) if self.want_layers && field.ftype == FieldType::Protocol => true,
             Some(w) => w
                 .binary_search(&(field as *const FieldDef as usize))
                 .is_ok(),

@@ -184,8 +184,10 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     let dst = tvb.ether(0)?;
     let src = tvb.ether(6)?;
     let etype = tvb.u16(12)?;
-    fmt_ether(&src, &mut cx.pkt.cols.dl_src);
-    fmt_ether(&dst, &mut cx.pkt.cols.dl_dst);
+    if cx.pkt.cols.enabled() {
+        fmt_ether(&src, &mut cx.pkt.cols.dl_src);
+        fmt_ether(&dst, &mut cx.pkt.cols.dl_dst);
+    }
     if etype <= 1500 {
         // IEEE 802.3 with a length field; the LLC that follows is shown as data.
         let root = cx.pkt.open(&PROTO, &tvb, 0, 14, Value::None);
@@ -202,7 +204,9 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     }
     let root = cx.pkt.open(&PROTO, &tvb, 0, 14, Value::None);
     if cx.pkt.labelled(root) {
-        let (s, d) = (&cx.pkt.cols.dl_src, &cx.pkt.cols.dl_dst);
+        let (mut s, mut d) = (String::new(), String::new());
+        fmt_ether(&src, &mut s);
+        fmt_ether(&dst, &mut d);
         let label = format!("Ethernet II, Src: {s}, Dst: {d}");
         cx.pkt.set_label(root, format_args!("{label}"));
     }

@@ -1426,6 +1426,10 @@ fn text_lines(cx: &mut Cx<'_>, tvb: &Tvb<'_>, body: &[u8], ctype: &str) {
     cx.pkt.layer("data-text-lines");
     let mut lines = Vec::new();
     let mut o = 0;
+    // The lines are only split for their items and the label's count.
+    if !cx.pkt.labels && !cx.pkt.proto_labels && !cx.pkt.wants(&TEXT) {
+        o = body.len();
+    }
     while o < body.len() {
         match line_at(body, o) {
             Some(l) => {

@@ -430,12 +430,16 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     for (f, off, a) in [(&ADDR, 16, dst), (&DST_HOST, 16, dst), (&HOST, 16, dst)] {
         hidden_addr(cx, f, &tvb, off, a);
     }
-    cx.pkt.cols.net_src.clear();
-    crate::packet::push_ipv4(&mut cx.pkt.cols.net_src, src);
-    cx.pkt.cols.net_dst.clear();
-    crate::packet::push_ipv4(&mut cx.pkt.cols.net_dst, dst);
+    if cx.pkt.cols.enabled() {
+        cx.pkt.cols.net_src.clear();
+        crate::packet::push_ipv4(&mut cx.pkt.cols.net_src, src);
+        cx.pkt.cols.net_dst.clear();
+        crate::packet::push_ipv4(&mut cx.pkt.cols.net_dst, dst);
+    }
     if cx.pkt.labelled(root) {
-        let (src_s, dst_s) = (&cx.pkt.cols.net_src, &cx.pkt.cols.net_dst);
+        let (mut src_s, mut dst_s) = (String::new(), String::new());
+        crate::packet::push_ipv4(&mut src_s, src);
+        crate::packet::push_ipv4(&mut dst_s, dst);
         let label = format!("Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}");
         cx.pkt.set_label(root, format_args!("{label}"));
     }

@@ -80,6 +80,10 @@ pub fn dissect_link(cx: &mut Cx<'_>, linktype: u32, tvb: Tvb<'_>) -> R<()> {
 /// The application dissector for a UDP payload, by port (lower port first,
 /// as Wireshark tries them); `None` when no dissector claims it.
 pub fn udp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<R<()>> {
+    if !cx.pkt.app_layers {
+        // Nothing above the transport is wanted: the payload stays undissected.
+        return Some(Ok(()));
+    }
     let (lo, hi) = if sport <= dport {
         (sport, dport)
     } else {
@@ -127,6 +131,10 @@ fn tcp_port(p: u16) -> Option<AppFn> {
 
 /// The application dissector for a TCP payload, by port (lower port first).
 pub fn tcp_app(cx: &mut Cx<'_>, tvb: Tvb<'_>, sport: u16, dport: u16) -> Option<R<()>> {
+    if !cx.pkt.app_layers {
+        // Nothing above the transport is wanted: the payload stays undissected.
+        return Some(Ok(()));
+    }
     let (lo, hi) = if sport <= dport {
         (sport, dport)
     } else {

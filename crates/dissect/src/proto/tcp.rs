@@ -415,17 +415,19 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         }
     }
     let has_stream = stream.is_some();
-    cx.pkt.set_label(
-        root,
-        format_args!(
-            "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {rel_seq}{}, Len: {seg_len}",
-            if flags & ACKF != 0 {
-                format!(", Ack: {rel_ack}")
-            } else {
-                String::new()
-            }
-        ),
-    );
+    if cx.pkt.labelled(root) {
+        cx.pkt.set_label(
+            root,
+            format_args!(
+                "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {rel_seq}{}, Len: {seg_len}",
+                if flags & ACKF != 0 {
+                    format!(", Ack: {rel_ack}")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
     if has_stream {
         let n = cx.pkt.add(&STREAM, &tvb, 0, 0, Value::UInt(index as u64));
         cx.pkt.set_generated(n);
@@ -483,8 +485,11 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         ),
     );
     let fl = cx.pkt.open(&FLAGS, &tvb, 12, 2, Value::UInt(flags as u64));
+    // The flag names, for the label and the Info column (when either is built).
     let mut names = String::new();
-    flag_names(flags, &mut names);
+    if cx.pkt.labelled(fl) || cx.pkt.cols.enabled() {
+        flag_names(flags, &mut names);
+    }
     cx.pkt
         .set_label(fl, format_args!("Flags: 0x{flags:03x} ({names})"));
     for f in [
@@ -531,8 +536,12 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             note(cx, Severity::Chat, format_args!("Connection finish (FIN)"));
         }
     }
-    let s = flags_str(flags);
-    let v = cx.pkt.str_value(&s);
+    let v = if cx.pkt.wants(&FLAGS_STR) {
+        let s = flags_str(flags);
+        cx.pkt.str_value(&s)
+    } else {
+        Value::None
+    };
     let n = cx.pkt.add(&FLAGS_STR, &tvb, 12, 2, v);
     cx.pkt.set_generated(n);
     if flags & FIN != 0 {
@@ -593,7 +602,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     cx.pkt
         .add(&URGENT, &tvb, 18, 2, Value::UInt(tvb.u16(18)? as u64));
     // Info column.
-    {
+    if cx.pkt.cols.enabled() {
         let info = &mut cx.pkt.cols.info;
         let _ = write!(info, " [{names}] Seq={rel_seq}");
         if flags & ACKF != 0 {
