@@ -21,8 +21,9 @@
 //! older stamp; that entry is then never used again, because the write
 //! moved the stamp the next request sees.
 //!
-//! Memory is bounded: files over `max_file` bytes are never kept, and the
-//! entries (data plus a fixed overhead each) never exceed `max_bytes`;
+//! Memory is bounded: files over `max_file` bytes are never kept, the
+//! entries (data plus a fixed overhead each) never exceed `max_bytes`, and
+//! there are at most 256 of them (each with data keeps its file open);
 //! inserting beyond that evicts arbitrary entries first.
 
 use std::collections::HashMap;
@@ -41,6 +42,9 @@ use super::range;
 /// How old a file's change time must be before its bytes are kept.
 pub const SETTLED: Duration = Duration::from_secs(1);
 
+/// Most entries (each with data holds an open file descriptor).
+const MAX_ENTRIES: usize = 256;
+
 /// Bytes charged per entry on top of its data (map slot, headers).
 const ENTRY_OVERHEAD: usize = 256;
 
@@ -56,6 +60,17 @@ pub struct Stamp {
 }
 
 impl Stamp {
+    /// The stamp from `stat` results.
+    pub fn of_stat(st: &libc::stat) -> Self {
+        Self {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            len: u64::try_from(st.st_size).unwrap_or(0),
+            mtime: (st.st_mtime, st.st_mtime_nsec),
+            ctime: (st.st_ctime, st.st_ctime_nsec),
+        }
+    }
+
     /// The stamp of an open file's metadata.
     pub fn of(m: &Metadata) -> Self {
         Self {
@@ -132,6 +147,9 @@ pub struct Cached {
     pub validators: Validators,
     /// Its bytes; empty until the first GET that needs them.
     pub data: Option<Bytes>,
+    /// The file, open, kept with its bytes (for `sendfile`, and to serve
+    /// it again without opening it; see `Site`).
+    pub file: Option<Arc<File>>,
 }
 
 struct Inner {
@@ -183,6 +201,7 @@ impl SmallFiles {
                 stamp: *stamp,
                 validators: v.clone(),
                 data: None,
+                file: None,
             });
         }
         v
@@ -190,7 +209,7 @@ impl SmallFiles {
 
     /// The bytes of `file`, whose `fstat` gave `stamp`: from the cache, or
     /// read whole in one `pread` and kept if the file is small and settled.
-    pub fn data(&self, file: &File, stamp: &Stamp, v: &Validators) -> io::Result<Bytes> {
+    pub fn data(&self, file: &Arc<File>, stamp: &Stamp, v: &Validators) -> io::Result<Bytes> {
         if let Some(d) = self.get(stamp).and_then(|c| c.data.clone()) {
             return Ok(d);
         }
@@ -201,6 +220,7 @@ impl SmallFiles {
                 stamp: *stamp,
                 validators: v.clone(),
                 data: Some(data.clone()),
+                file: Some(file.clone()),
             });
         }
         Ok(data)
@@ -218,7 +238,7 @@ impl SmallFiles {
         if let Some(old) = inner.map.remove(&key) {
             inner.bytes = inner.bytes.saturating_sub(cost_of(&old));
         }
-        while inner.bytes.saturating_add(cost) > self.max_bytes {
+        while inner.bytes.saturating_add(cost) > self.max_bytes || inner.map.len() >= MAX_ENTRIES {
             let Some(k) = inner.map.keys().next().copied() else {
                 break;
             };
@@ -290,7 +310,7 @@ mod tests {
         let p = t.0.join("f");
         std::fs::write(&p, b"first").expect("write");
         let cache = SmallFiles::new(1024, 1 << 20);
-        let f = File::open(&p).expect("open");
+        let f = Arc::new(File::open(&p).expect("open"));
         let s = stamp_of(&f);
         let v = cache.validators(&s);
         assert_eq!(v.length, "5");
@@ -315,7 +335,7 @@ mod tests {
             .open(&p)
             .and_then(|mut w| w.write_all(b"!"))
             .expect("append");
-        let f = File::open(&p).expect("open");
+        let f = Arc::new(File::open(&p).expect("open"));
         let s2 = stamp_of(&f);
         assert_ne!(s2, old);
         let v2 = cache.validators(&s2);
@@ -329,7 +349,7 @@ mod tests {
         for i in 0..10 {
             let p = t.0.join(format!("f{i}"));
             std::fs::write(&p, [i as u8; 100]).expect("write");
-            let f = File::open(&p).expect("open");
+            let f = Arc::new(File::open(&p).expect("open"));
             let s = stamp_of(&f);
             let s = Stamp {
                 ctime: (s.ctime.0 - 10, 0),
@@ -343,7 +363,7 @@ mod tests {
         // Over max_file: read, never kept.
         let p = t.0.join("big");
         std::fs::write(&p, [7u8; 101]).expect("write");
-        let f = File::open(&p).expect("open");
+        let f = Arc::new(File::open(&p).expect("open"));
         let s = stamp_of(&f);
         let s = Stamp {
             ctime: (s.ctime.0 - 10, 0),

@@ -168,6 +168,12 @@ impl Site {
             }
             Err(PathError::Hidden) => return simple(StatusCode::NOT_FOUND, head),
         };
+        if let [name] = resolved.segments.as_slice() {
+            if let Some((file, stamp)) = self.kept_in_root(&resolved) {
+                let name = String::from_utf8_lossy(name);
+                return self.file(req.headers(), file, &stamp, &name, head);
+            }
+        }
         let file = match self.open(&resolved.rel) {
             Ok(f) => f,
             Err(OpenError::NotFound) => return simple(StatusCode::NOT_FOUND, head),
@@ -215,13 +221,48 @@ impl Site {
             .last()
             .map(|s| String::from_utf8_lossy(s))
             .unwrap_or_default();
-        self.file(req.headers(), file, &Stamp::of(&meta), &name, head)
+        self.file(
+            req.headers(),
+            Arc::new(file),
+            &Stamp::of(&meta),
+            &name,
+            head,
+        )
+    }
+
+    /// A kept file named directly in the root, still the same version:
+    /// one `fstatat` instead of `openat2`, `fstat` and `close`.
+    ///
+    /// This answers exactly as the resolver would: the name is one plain
+    /// path segment (no `/`, `.` or `..`, checked by [`path::resolve`]),
+    /// looked up in the root directory without following a symbolic link,
+    /// and it is used only if it is a regular file whose device, inode,
+    /// size and times are those of a kept entry, which was opened through
+    /// `openat2(RESOLVE_BENEATH)`. A symbolic link, a directory, anything
+    /// changed or not kept goes the usual way.
+    fn kept_in_root(&self, resolved: &path::Resolved) -> Option<(Arc<File>, Stamp)> {
+        if resolved.trailing_slash || !self.openat2.load(Ordering::Relaxed) {
+            return None;
+        }
+        let st = nix::sys::stat::fstatat(
+            &self.root_fd,
+            resolved.rel.as_path(),
+            nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .ok()?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return None;
+        }
+        let stamp = Stamp::of_stat(&st);
+        let kept = self.small.get(&stamp)?;
+        kept.data.as_ref()?;
+        Some((kept.file.clone()?, stamp))
     }
 
     fn file(
         &self,
         h: &HeaderMap,
-        file: File,
+        file: Arc<File>,
         stamp: &Stamp,
         name: &str,
         head: bool,
@@ -310,7 +351,7 @@ impl Site {
             return response(status, hm, FileBody::empty());
         }
         let body = if !small {
-            body.with_file(Arc::new(file))
+            body.with_file(file)
         } else {
             // Small: the whole file from memory (one read on a miss).
             let data = match hit.and_then(|c| c.data.clone()) {
@@ -318,7 +359,7 @@ impl Site {
                 None => self.small.data(&file, stamp, &v),
             };
             match data.and_then(|d| body.from_memory(&d)) {
-                Ok(b) => b.with_file(Arc::new(file)),
+                Ok(b) => b.with_file(file),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read file");
                     return simple(StatusCode::INTERNAL_SERVER_ERROR, head);
