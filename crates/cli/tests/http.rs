@@ -768,6 +768,45 @@ fn hostile_requests_are_refused_and_the_server_survives() {
 }
 
 #[test]
+fn kept_small_files_follow_changes_on_disk() {
+    // Small files are kept in memory once their last change is a second
+    // old; every request must still see the disk as it is now.
+    let site = make_site();
+    let root = &site.root;
+    std::fs::write(root.join("k.txt"), "version-1\n").unwrap();
+    std::fs::write(root.join("sub/k.txt"), "sub-v1\n").unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    let (_wl, port) = start_wirelab(root, &[]);
+    for _ in 0..3 {
+        let g = curl(port, "/k.txt", false, &[]);
+        assert_eq!((g.status, g.body.as_slice()), (200, &b"version-1\n"[..]));
+    }
+    let g = curl(port, "/k.txt", false, &["Range: bytes=8-9"]);
+    assert_eq!((g.status, g.body.as_slice()), (206, &b"1\n"[..]));
+    let tag = curl(port, "/k.txt", true, &[]).headers["etag"].clone();
+    // Rewritten in place with the same size: the new bytes and validators.
+    std::fs::write(root.join("k.txt"), "version-2\n").unwrap();
+    let g = curl(port, "/k.txt", false, &[]);
+    assert_eq!((g.status, g.body.as_slice()), (200, &b"version-2\n"[..]));
+    let g = curl(port, "/k.txt", false, &[&format!("If-None-Match: {tag}")]);
+    assert_eq!(g.status, 200, "the old ETag no longer matches");
+    // Replaced by a symbolic link out of the root: refused.
+    std::fs::remove_file(root.join("k.txt")).unwrap();
+    std::os::unix::fs::symlink(&site.outside, root.join("k.txt")).unwrap();
+    assert_eq!(curl(port, "/k.txt", false, &[]).status, 403);
+    // Deleted: 404.
+    std::fs::remove_file(root.join("k.txt")).unwrap();
+    assert_eq!(curl(port, "/k.txt", false, &[]).status, 404);
+    // A kept file whose directory became a symbolic link (to the same
+    // directory, moved): refused as openat2(RESOLVE_BENEATH) refuses it.
+    assert_eq!(curl(port, "/sub/k.txt", false, &[]).body, b"sub-v1\n");
+    std::fs::rename(root.join("sub"), root.join("sub2")).unwrap();
+    std::os::unix::fs::symlink(root.join("sub2"), root.join("sub")).unwrap();
+    assert_eq!(curl(port, "/sub/k.txt", false, &[]).status, 403);
+    assert_eq!(curl(port, "/sub2/k.txt", false, &[]).body, b"sub-v1\n");
+}
+
+#[test]
 fn connection_limit_and_idle_connections() {
     let site = make_site();
     let (_wl, port) = start_wirelab(

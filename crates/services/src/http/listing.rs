@@ -166,11 +166,22 @@ pub fn json(entries: &[Entry]) -> String {
 /// `application/octet-stream` when unknown. The names follow nginx's
 /// `mime.types`.
 pub fn content_type(name: &str) -> &'static str {
-    let ext = match name.rsplit_once('.') {
-        Some((_, e)) => e.to_ascii_lowercase(),
-        None => return "application/octet-stream",
+    const OTHER: &str = "application/octet-stream";
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return OTHER;
     };
-    match ext.as_str() {
+    // Lower-cased on the stack: this runs for every file served. No
+    // extension below is longer than 8 bytes.
+    let mut buf = [0u8; 8];
+    let Some(low) = buf.get_mut(..ext.len()) else {
+        return OTHER;
+    };
+    low.copy_from_slice(ext.as_bytes());
+    low.make_ascii_lowercase();
+    let Ok(ext) = std::str::from_utf8(low) else {
+        return OTHER;
+    };
+    match ext {
         "html" | "htm" | "shtml" => "text/html",
         "css" => "text/css",
         "xml" => "text/xml",
@@ -200,7 +211,7 @@ pub fn content_type(name: &str) -> &'static str {
         "webm" => "video/webm",
         "woff" => "font/woff",
         "woff2" => "font/woff2",
-        _ => "application/octet-stream",
+        _ => OTHER,
     }
 }
 

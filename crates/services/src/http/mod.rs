@@ -24,10 +24,13 @@
 //!   `max_connections` are open at once (503 beyond).
 //!
 //! Layout: [`path`], [`range`] and [`listing`] are pure; [`body`] streams
-//! file ranges; `site` maps a request to a response; `serve` is the socket
+//! file ranges; `cache` keeps small files and their validators in memory
+//! (revalidated against `fstat` on every request, never trusted blindly);
+//! `site` maps a request to a response; `serve` is the socket
 //! edge (workers, hyper, timeouts); [`demo`] writes the scenario's files.
 
 pub mod body;
+mod cache;
 pub mod demo;
 pub mod listing;
 pub mod path;

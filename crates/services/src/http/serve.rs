@@ -2,12 +2,16 @@
 //! runtime and its own `SO_REUSEPORT` listener (the kernel spreads
 //! connections over them, as over nginx's workers), hyper's HTTP/1.1
 //! connection driver, a shared limit on open connections, the header-read
-//! timeout and an idle timeout.
+//! timeout and an idle timeout. File bytes in a response leave with
+//! `sendfile` (see [`SendfileHints`]): the response head goes with
+//! `MSG_MORE` and the file's pages follow in the same segment, without
+//! being copied from user memory, as nginx's `sendfile on`.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -16,11 +20,12 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, Interest, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
 
+use super::body::{FileRegion, SendfileHints};
 use super::site::Site;
 
 /// Settings of the socket edge.
@@ -140,9 +145,11 @@ async fn refuse(mut s: TcpStream) {
 }
 
 async fn connection(stream: TcpStream, peer: SocketAddr, site: Arc<Site>, cfg: &ServerConfig) {
-    let io = TokioIo::new(IdleIo::new(stream, cfg.idle_timeout));
+    let hints = Arc::new(SendfileHints::default());
+    let io = TokioIo::new(IdleIo::new(stream, cfg.idle_timeout, hints.clone()));
     let svc = service_fn(move |req| {
-        let resp = site.handle(&req, peer);
+        let mut resp = site.handle(&req, peer);
+        resp.body_mut().set_hints(hints.clone());
         std::future::ready(Ok::<_, Infallible>(resp))
     });
     let r = http1::Builder::new()
@@ -162,21 +169,98 @@ async fn connection(stream: TcpStream, peer: SocketAddr, site: Arc<Site>, cfg: &
 /// way for `timeout`. The timer is re-armed lazily: only when it fires is
 /// the time of the last transfer looked at, so busy connections cost no
 /// timer operation per read or write.
+///
+/// Writes of buffers that [`SendfileHints`] name as file bytes go out with
+/// `sendfile` instead of being copied from memory.
 struct IdleIo {
     inner: TcpStream,
     timeout: Duration,
     last: Instant,
     sleep: Pin<Box<Sleep>>,
+    hints: Arc<SendfileHints>,
 }
 
 impl IdleIo {
-    fn new(inner: TcpStream, timeout: Duration) -> Self {
+    fn new(inner: TcpStream, timeout: Duration, hints: Arc<SendfileHints>) -> Self {
         let now = Instant::now();
         Self {
             inner,
             timeout,
             last: now,
             sleep: Box::pin(tokio::time::sleep_until(now + timeout)),
+            hints,
+        }
+    }
+
+    /// Runs a non-blocking socket operation once the socket is writable.
+    fn poll_io(
+        &self,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(RawFd) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let fd = self.inner.as_raw_fd();
+        loop {
+            ready!(self.inner.poll_write_ready(cx))?;
+            match self.inner.try_io(Interest::WRITABLE, || f(fd)) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    /// Writes `bufs` when one of them is hinted file bytes: the buffers
+    /// before it with `MSG_MORE`, then the file bytes with `sendfile`.
+    /// `None`: nothing hinted, or the file could not be sent (the caller
+    /// writes the bytes from memory).
+    fn poll_write_files(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Option<Poll<io::Result<usize>>> {
+        let (i, region) = bufs
+            .iter()
+            .enumerate()
+            .find_map(|(i, b)| Some((i, self.hints.region(b)?)))?;
+        let (prefix, buf) = (bufs.get(..i)?, bufs.get(i)?);
+        let mut done = 0;
+        if !prefix.is_empty() {
+            let want: usize = prefix.iter().map(|b| b.len()).sum();
+            match self.poll_io(cx, |fd| send_more(fd, prefix)) {
+                Poll::Ready(Ok(n)) if n < want => return Some(Poll::Ready(Ok(n))),
+                Poll::Ready(Ok(n)) => done = n,
+                other => return Some(other),
+            }
+        }
+        let fd = self.inner.as_raw_fd();
+        let r = if done == 0 {
+            match self.poll_io(cx, |fd| send_file(fd, &region)) {
+                Poll::Ready(r) => r,
+                Poll::Pending => return Some(Poll::Pending),
+            }
+        } else {
+            // Part already sent: report it rather than wait.
+            self.inner
+                .try_io(Interest::WRITABLE, || send_file(fd, &region))
+        };
+        match r {
+            Ok(n) if n > 0 => {
+                self.hints.sent(buf, n);
+                Some(Poll::Ready(Ok(done + n)))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Some(Poll::Ready(Ok(done))),
+            other => {
+                // Shorter file than its size, or an error: the bytes in
+                // memory are what the response was built from; send those.
+                if let Err(e) = other {
+                    tracing::debug!(error = %e, "sendfile failed, writing from memory");
+                }
+                self.hints.forget(buf);
+                if done > 0 {
+                    Some(Poll::Ready(Ok(done)))
+                } else {
+                    None
+                }
+            }
         }
     }
 
@@ -244,7 +328,11 @@ impl AsyncWrite for IdleIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+        let r = match this.poll_write_files(cx, bufs) {
+            Some(r) => r,
+            None => Pin::new(&mut this.inner).poll_write_vectored(cx, bufs),
+        };
+        match r {
             Poll::Ready(r) => {
                 this.last = Instant::now();
                 Poll::Ready(r)
@@ -267,4 +355,30 @@ impl AsyncWrite for IdleIo {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
+}
+
+/// `sendmsg(bufs, MSG_MORE)`: the kernel holds a short tail back for the
+/// data that follows at once (the file bytes).
+fn send_more(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: `msghdr` is plain data; all-zero is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    // IoSlice is ABI-compatible with `struct iovec` on Unix (documented);
+    // sendmsg only reads the buffers, which outlive the call.
+    msg.msg_iov = bufs.as_ptr().cast_mut().cast();
+    msg.msg_iovlen = bufs.len();
+    // SAFETY: `msg` points at `bufs.len()` valid iovecs and no name or
+    // control data.
+    let r = unsafe { libc::sendmsg(fd, &msg, libc::MSG_MORE | libc::MSG_NOSIGNAL) };
+    usize::try_from(r).map_err(|_| io::Error::last_os_error())
+}
+
+/// `sendfile` of a hinted region to the socket.
+fn send_file(fd: RawFd, region: &FileRegion) -> io::Result<usize> {
+    let mut off = libc::off64_t::try_from(region.offset)
+        .map_err(|_| io::Error::other("file offset overflows off_t"))?;
+    // SAFETY: both descriptors are open for the call (the socket by
+    // `self.inner`, the file by the region's Arc); `off` is a valid
+    // pointer to an off64_t; sendfile does not touch user memory else.
+    let r = unsafe { libc::sendfile64(fd, region.file.as_raw_fd(), &mut off, region.len) };
+    usize::try_from(r).map_err(|_| io::Error::last_os_error())
 }

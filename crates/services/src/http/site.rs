@@ -22,6 +22,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, OpenHow, ResolveFlag};
 
 use super::body::{FileBody, Piece};
+use super::cache::{SmallFiles, Stamp, Validators};
 use super::listing::{self, Entry};
 use super::path::{self, PathError};
 use super::range::{self, ByteRange, Precondition, Preconditions, RangeOutcome};
@@ -38,7 +39,13 @@ pub struct Site {
     /// fallback canonicalises and checks the prefix).
     openat2: AtomicBool,
     log: Option<AccessLog>,
+    small: SmallFiles,
 }
+
+/// Files up to this size are kept in memory ([`SmallFiles`]).
+pub const SMALL_FILE_MAX: u64 = 64 * 1024;
+/// Most memory for kept files.
+pub const SMALL_FILES_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug)]
 enum OpenError {
@@ -62,6 +69,7 @@ impl Site {
             chunk: chunk.max(4096),
             openat2: AtomicBool::new(true),
             log,
+            small: SmallFiles::new(SMALL_FILE_MAX, SMALL_FILES_BYTES),
         })
     }
 
@@ -126,8 +134,11 @@ impl Site {
             let tail = log_tail(req);
             let log = log.clone();
             resp.body_mut().on_done(move |sent| {
+                // One write per line (a formatted `writeln!` straight to a
+                // file is one write per piece), visible at once as nginx's.
+                let line = format!("{line} {sent} {tail}\n");
                 if let Ok(mut w) = log.lock() {
-                    let _ = writeln!(w, "{line} {sent} {tail}");
+                    let _ = w.write_all(line.as_bytes());
                     let _ = w.flush();
                 }
             });
@@ -157,6 +168,12 @@ impl Site {
             }
             Err(PathError::Hidden) => return simple(StatusCode::NOT_FOUND, head),
         };
+        if let [name] = resolved.segments.as_slice() {
+            if let Some((file, stamp)) = self.kept_in_root(&resolved) {
+                let name = String::from_utf8_lossy(name);
+                return self.file(req.headers(), file, &stamp, &name, head);
+            }
+        }
         let file = match self.open(&resolved.rel) {
             Ok(f) => f,
             Err(OpenError::NotFound) => return simple(StatusCode::NOT_FOUND, head),
@@ -202,22 +219,64 @@ impl Site {
         let name = resolved
             .segments
             .last()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .map(|s| String::from_utf8_lossy(s))
             .unwrap_or_default();
-        let mtime = range::whole_seconds(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH));
-        self.file(req.headers(), file, meta.len(), mtime, &name, head)
+        self.file(
+            req.headers(),
+            Arc::new(file),
+            &Stamp::of(&meta),
+            &name,
+            head,
+        )
+    }
+
+    /// A kept file named directly in the root, still the same version:
+    /// one `fstatat` instead of `openat2`, `fstat` and `close`.
+    ///
+    /// This answers exactly as the resolver would: the name is one plain
+    /// path segment (no `/`, `.` or `..`, checked by [`path::resolve`]),
+    /// looked up in the root directory without following a symbolic link,
+    /// and it is used only if it is a regular file whose device, inode,
+    /// size and times are those of a kept entry, which was opened through
+    /// `openat2(RESOLVE_BENEATH)`. A symbolic link, a directory, anything
+    /// changed or not kept goes the usual way.
+    fn kept_in_root(&self, resolved: &path::Resolved) -> Option<(Arc<File>, Stamp)> {
+        if resolved.trailing_slash || !self.openat2.load(Ordering::Relaxed) {
+            return None;
+        }
+        let st = nix::sys::stat::fstatat(
+            &self.root_fd,
+            resolved.rel.as_path(),
+            nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .ok()?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return None;
+        }
+        let stamp = Stamp::of_stat(&st);
+        let kept = self.small.get(&stamp)?;
+        kept.data.as_ref()?;
+        Some((kept.file.clone()?, stamp))
     }
 
     fn file(
         &self,
         h: &HeaderMap,
-        file: File,
-        len: u64,
-        mtime: SystemTime,
+        file: Arc<File>,
+        stamp: &Stamp,
         name: &str,
         head: bool,
     ) -> Response<FileBody> {
-        let tag = range::etag(mtime, len);
+        let len = stamp.len;
+        let small = self.small.wants(len);
+        let hit = if small { self.small.get(stamp) } else { None };
+        let v = match &hit {
+            Some(c) => c.validators.clone(),
+            None if small => self.small.validators(stamp),
+            None => Validators::of(stamp),
+        };
+        let tag = v.etag_str();
+        let mtime = v.mtime;
         let hv = |n: header::HeaderName| h.get(n).and_then(|v| v.to_str().ok());
         let pre = Preconditions {
             if_match: hv(header::IF_MATCH),
@@ -226,17 +285,13 @@ impl Site {
             if_unmodified_since: hv(header::IF_UNMODIFIED_SINCE),
             if_range: hv(header::IF_RANGE),
         };
-        let ctype = listing::content_type(name);
-        let lastmod = httpdate::fmt_http_date(mtime);
-        let mut b = Response::builder()
-            .header(header::LAST_MODIFIED, &lastmod)
-            .header(header::ETAG, &tag);
-        let honour_range = match range::evaluate(&pre, &tag, mtime) {
+        let ctype = HeaderValue::from_static(listing::content_type(name));
+        let mut hm = HeaderMap::with_capacity(8);
+        hm.insert(header::LAST_MODIFIED, v.last_modified.clone());
+        hm.insert(header::ETAG, v.etag.clone());
+        let honour_range = match range::evaluate(&pre, tag, mtime) {
             Precondition::NotModified => {
-                return b
-                    .status(StatusCode::NOT_MODIFIED)
-                    .body(FileBody::empty())
-                    .unwrap_or_else(|_| simple(StatusCode::INTERNAL_SERVER_ERROR, true));
+                return response(StatusCode::NOT_MODIFIED, hm, FileBody::empty());
             }
             Precondition::Failed => return simple(StatusCode::PRECONDITION_FAILED, head),
             Precondition::Proceed { honour_range } => honour_range,
@@ -246,16 +301,11 @@ impl Site {
             None if h.contains_key(header::RANGE) && honour_range => RangeOutcome::Unsatisfiable,
             _ => RangeOutcome::Full,
         };
-        b = b.header(header::ACCEPT_RANGES, "bytes");
-        let file = Arc::new(file);
-        let (status, body) = match outcome {
+        hm.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        let (status, pieces) = match outcome {
             RangeOutcome::Full => {
-                b = b.header(header::CONTENT_TYPE, ctype);
-                let pieces = vec![Piece::File { offset: 0, len }];
-                (
-                    StatusCode::OK,
-                    FileBody::new(pieces, Some(file), self.chunk),
-                )
+                hm.insert(header::CONTENT_TYPE, ctype);
+                (StatusCode::OK, vec![Piece::File { offset: 0, len }])
             }
             RangeOutcome::Unsatisfiable => {
                 let mut r = simple(StatusCode::RANGE_NOT_SATISFIABLE, head);
@@ -266,36 +316,57 @@ impl Site {
             }
             RangeOutcome::Partial(ranges) => {
                 if let [one] = ranges.as_slice() {
-                    b = b.header(header::CONTENT_TYPE, ctype).header(
-                        header::CONTENT_RANGE,
-                        format!("bytes {}-{}/{len}", one.first, one.last),
-                    );
+                    hm.insert(header::CONTENT_TYPE, ctype);
+                    if let Ok(cr) =
+                        HeaderValue::try_from(format!("bytes {}-{}/{len}", one.first, one.last))
+                    {
+                        hm.insert(header::CONTENT_RANGE, cr);
+                    }
                     let pieces = vec![Piece::File {
                         offset: one.first,
                         len: one.len(),
                     }];
-                    (
-                        StatusCode::PARTIAL_CONTENT,
-                        FileBody::new(pieces, Some(file), self.chunk),
-                    )
+                    (StatusCode::PARTIAL_CONTENT, pieces)
                 } else {
                     let boundary = format!("{:016x}", rand::random::<u64>());
-                    b = b.header(
-                        header::CONTENT_TYPE,
-                        format!("multipart/byteranges; boundary={boundary}"),
-                    );
+                    if let Ok(ct) =
+                        HeaderValue::try_from(format!("multipart/byteranges; boundary={boundary}"))
+                    {
+                        hm.insert(header::CONTENT_TYPE, ct);
+                    }
+                    let ctype = listing::content_type(name);
                     let pieces = multipart(&ranges, len, ctype, &boundary);
-                    (
-                        StatusCode::PARTIAL_CONTENT,
-                        FileBody::new(pieces, Some(file), self.chunk),
-                    )
+                    (StatusCode::PARTIAL_CONTENT, pieces)
                 }
             }
         };
-        let b = b.status(status).header(header::CONTENT_LENGTH, body.len());
-        let body = if head { FileBody::empty() } else { body };
-        b.body(body)
-            .unwrap_or_else(|_| simple(StatusCode::INTERNAL_SERVER_ERROR, head))
+        let body = FileBody::new(pieces, None, self.chunk);
+        let length = if status == StatusCode::OK {
+            v.length.clone()
+        } else {
+            HeaderValue::from(body.len())
+        };
+        hm.insert(header::CONTENT_LENGTH, length);
+        if head {
+            return response(status, hm, FileBody::empty());
+        }
+        let body = if !small {
+            body.with_file(file)
+        } else {
+            // Small: the whole file from memory (one read on a miss).
+            let data = match hit.and_then(|c| c.data.clone()) {
+                Some(d) => Ok(d),
+                None => self.small.data(&file, stamp, &v),
+            };
+            match data.and_then(|d| body.from_memory(&d)) {
+                Ok(b) => b.with_file(file),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read file");
+                    return simple(StatusCode::INTERNAL_SERVER_ERROR, head);
+                }
+            }
+        };
+        response(status, hm, body)
     }
 
     fn listing<B>(&self, req: &Request<B>, rel: &Path, head: bool) -> Response<FileBody> {
@@ -382,6 +453,14 @@ fn multipart(ranges: &[ByteRange], len: u64, ctype: &str, boundary: &str) -> Vec
     }
     pieces.push(Piece::Mem(Bytes::from(format!("\r\n--{boundary}--\r\n"))));
     pieces
+}
+
+/// A response from its parts.
+fn response(status: StatusCode, headers: HeaderMap, body: FileBody) -> Response<FileBody> {
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    *r.headers_mut() = headers;
+    r
 }
 
 /// A small HTML answer for a status.
@@ -560,6 +639,75 @@ mod tests {
         let r = site.handle(&post, "127.0.0.1:1".parse().expect("addr"));
         assert_eq!(r.status(), 405);
         assert_eq!(r.headers()["allow"], "GET, HEAD");
+    }
+
+    #[tokio::test]
+    async fn kept_small_files_follow_the_disk() {
+        let (t, site) = setup("c");
+        let root = t.0.join("www");
+        std::fs::write(root.join("k.txt"), b"version-1").expect("write");
+        std::fs::create_dir_all(root.join("d")).expect("mkdir");
+        std::fs::write(root.join("d/x.txt"), b"in d").expect("write");
+        // Older than cache::SETTLED: their bytes are kept from now on.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let kept = |p: &str| {
+            let m = std::fs::metadata(root.join(p)).expect("stat");
+            site.small
+                .get(&Stamp::of(&m))
+                .is_some_and(|c| c.data.is_some())
+        };
+        assert_eq!(body(get(&site, "/k.txt", &[])).await, b"version-1");
+        assert!(kept("k.txt"));
+        assert_eq!(body(get(&site, "/k.txt", &[])).await, b"version-1");
+        let r = get(&site, "/k.txt", &[("range", "bytes=0-0,-1")]);
+        let b = String::from_utf8(body(r).await).expect("utf8");
+        assert!(
+            b.contains("\r\n\r\nv\r\n") && b.contains("\r\n\r\n1\r\n"),
+            "{b}"
+        );
+        let r = get(&site, "/k.txt", &[("range", "bytes=2-4")]);
+        assert_eq!(body(r).await, b"rsi");
+        // Rewritten in place, same size, at once: the new bytes are served.
+        std::fs::write(root.join("k.txt"), b"version-2").expect("write");
+        let r = get(&site, "/k.txt", &[]);
+        assert_eq!(r.headers()["content-length"], "9");
+        assert_eq!(body(r).await, b"version-2");
+        // Replaced by a symlink out of the root: refused, kept bytes or not.
+        std::fs::remove_file(root.join("k.txt")).expect("rm");
+        std::os::unix::fs::symlink(t.0.join("outside.txt"), root.join("k.txt")).expect("ln");
+        assert_eq!(get(&site, "/k.txt", &[]).status(), 403);
+        // A kept file reached through a directory now an absolute symlink
+        // (same inode, same times): refused as the resolver refuses it.
+        assert_eq!(body(get(&site, "/d/x.txt", &[])).await, b"in d");
+        assert!(kept("d/x.txt"));
+        std::fs::rename(root.join("d"), root.join("e")).expect("mv");
+        std::os::unix::fs::symlink(root.join("e"), root.join("d")).expect("ln");
+        assert_eq!(get(&site, "/d/x.txt", &[]).status(), 403);
+        assert_eq!(body(get(&site, "/e/x.txt", &[])).await, b"in d");
+        // Deleted: 404, not the kept bytes.
+        std::fs::remove_file(root.join("e/x.txt")).expect("rm");
+        assert_eq!(get(&site, "/e/x.txt", &[]).status(), 404);
+        // HEAD and 304 of a kept file carry its validators.
+        let r = get(&site, "/a.txt", &[]);
+        let tag = r.headers()["etag"].clone();
+        let lm = r.headers()["last-modified"].clone();
+        let r = get(
+            &site,
+            "/a.txt",
+            &[("if-none-match", tag.to_str().expect("tag"))],
+        );
+        assert_eq!(r.status(), 304);
+        assert_eq!(r.headers()["etag"], tag);
+        assert_eq!(r.headers()["last-modified"], lm);
+        let head = Request::builder()
+            .method("HEAD")
+            .uri("/a.txt")
+            .header("host", "x")
+            .body(())
+            .expect("req");
+        let r = site.handle(&head, "127.0.0.1:1".parse().expect("addr"));
+        assert_eq!(r.headers()["content-length"], "10");
+        assert!(body(r).await.is_empty());
     }
 
     #[tokio::test]
