@@ -106,6 +106,7 @@ pub struct Dissector {
     no_proto_labels: bool,
     want: Option<std::sync::Arc<[usize]>>,
     want_bloom: [u64; 4],
+    no_info: bool,
 }
 
 impl Dissector {
@@ -127,6 +128,14 @@ impl Dissector {
         self.no_proto_labels = !on;
     }
 
+    /// Whether to build the Info column (on by default). Off when nothing
+    /// prints or filters on it (`-T fields` without `_ws.col.Info`, `-Y`
+    /// with `-T fields`): its text is a large part of dissecting. The tree,
+    /// the other columns and the capture state do not depend on it.
+    pub fn set_info_column(&mut self, on: bool) {
+        self.no_info = !on;
+    }
+
     /// Builds tree nodes only for these fields (and none when the list is
     /// empty), or for every field with `None` (the default). Columns,
     /// `frame.protocols` and expert items do not depend on it.
@@ -143,6 +152,7 @@ impl Dissector {
     /// Dissects one frame into `pkt` (which is cleared first).
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
         pkt.clear();
+        pkt.cols.info_off = self.no_info;
         pkt.labels = !self.no_labels;
         pkt.proto_labels = !self.no_proto_labels;
         pkt.want.clone_from(&self.want);

@@ -225,6 +225,9 @@ pub struct Columns {
     pub info: String,
     /// Length of `info` that later dissectors must not clear (`col_set_fence`).
     pub fence: usize,
+    /// The Info column is not built (nobody prints or filters on it):
+    /// [`Columns::set_info`] and the appends do nothing. Kept by `clear`.
+    pub info_off: bool,
 }
 
 impl Columns {
@@ -253,9 +256,12 @@ impl Columns {
     }
 
     /// Replaces the Info column (after the fence).
+    #[inline]
     pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
         self.info.truncate(self.fence);
-        let _ = self.info.write_fmt(args);
+        if !self.info_off {
+            let _ = self.info.write_fmt(args);
+        }
     }
 
     /// Clears the Info column (after the fence).
@@ -264,13 +270,19 @@ impl Columns {
     }
 
     /// Appends to the Info column.
+    #[inline]
     pub fn append_info(&mut self, args: fmt::Arguments<'_>) {
-        let _ = self.info.write_fmt(args);
+        if !self.info_off {
+            let _ = self.info.write_fmt(args);
+        }
     }
 
     /// Appends with a separator when the column is not empty
     /// (`col_append_sep_fstr`).
     pub fn append_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
+        if self.info_off {
+            return;
+        }
         if !self.info.is_empty() {
             self.info.push_str(sep);
         }
@@ -446,6 +458,7 @@ impl Packet {
     }
 
     /// Adds a node under the current open subtree and returns its index.
+    #[inline]
     pub fn add(
         &mut self,
         field: FieldRef,
@@ -465,6 +478,7 @@ impl Packet {
     }
 
     /// Adds a node with an absolute byte range in data source `ds`.
+    #[inline]
     pub fn add_at(
         &mut self,
         field: FieldRef,
@@ -479,6 +493,7 @@ impl Packet {
 
     /// Adds a node as the last child of `parent` (or at the top level with
     /// [`NIL`]), whatever subtree is open.
+    #[inline]
     pub fn add_under(
         &mut self,
         parent: NodeId,
@@ -495,6 +510,21 @@ impl Packet {
                 return SKIPPED;
             }
         }
+        self.push_node(parent, field, ds, start, len, value)
+    }
+
+    /// Builds a node that is wanted (the slow half of [`Packet::add_under`],
+    /// kept out of line so that the want check inlines into the callers).
+    #[inline(never)]
+    fn push_node(
+        &mut self,
+        parent: NodeId,
+        field: FieldRef,
+        ds: u8,
+        start: u32,
+        len: u32,
+        value: Value,
+    ) -> NodeId {
         // A parent that was not built: the node goes to the top level.
         let parent = if (parent as usize) < self.nodes.len() {
             parent
@@ -550,11 +580,13 @@ impl Packet {
     }
 
     /// Opens an existing node as the current subtree.
+    #[inline]
     pub fn reopen(&mut self, id: NodeId) {
         self.stack.push(id);
     }
 
     /// Closes the innermost open subtree.
+    #[inline]
     pub fn close(&mut self) {
         self.stack.pop();
     }
@@ -565,11 +597,13 @@ impl Packet {
     }
 
     /// How many subtrees are open.
+    #[inline]
     pub fn depth(&self) -> usize {
         self.stack.len()
     }
 
     /// The innermost open subtree, or [`NIL`].
+    #[inline]
     pub fn current(&self) -> NodeId {
         self.stack.last().copied().unwrap_or(NIL)
     }
@@ -583,12 +617,15 @@ impl Packet {
     }
 
     /// Whether a node for `field` would be built (see [`Packet::want`]).
+    #[inline]
     pub fn wants(&self, field: FieldRef) -> bool {
         match &self.want {
             None => true,
-            Some(w) => w
-                .binary_search(&(field as *const FieldDef as usize))
-                .is_ok(),
+            Some(w) => {
+                let addr = field as *const FieldDef as usize;
+                let b = want_bit(addr);
+                self.want_bloom[b / 64] & (1 << (b % 64)) != 0 && w.binary_search(&addr).is_ok()
+            }
         }
     }
 
@@ -620,6 +657,7 @@ impl Packet {
     }
 
     /// Sets a node's label (the whole line shown by `-V`).
+    #[inline]
     pub fn set_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
         // A node that was not built (not wanted) gets no label; without
         // labels only protocol nodes keep theirs (`-T fields -e ip`).
@@ -629,6 +667,11 @@ impl Packet {
         if !self.labels && (!self.proto_labels || n.field.ftype != FieldType::Protocol) {
             return;
         }
+        self.put_label(id, args);
+    }
+
+    #[inline(never)]
+    fn put_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
         let sp = self.intern_fmt(args);
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.label = (sp.start, sp.len);
@@ -651,6 +694,7 @@ impl Packet {
     }
 
     /// Sets a node's byte length (for protocols whose length is known late).
+    #[inline]
     pub fn set_len(&mut self, id: NodeId, len: usize) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.len = len.min(u32::MAX as usize) as u32;
@@ -658,6 +702,7 @@ impl Packet {
     }
 
     /// Marks a node hidden.
+    #[inline]
     pub fn set_hidden(&mut self, id: NodeId) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.flags |= HIDDEN;
@@ -665,6 +710,7 @@ impl Packet {
     }
 
     /// Marks a node generated.
+    #[inline]
     pub fn set_generated(&mut self, id: NodeId) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.flags |= GENERATED;
@@ -1086,6 +1132,7 @@ mod tests {
 }
 
 /// The bit of a field's address in [`Packet::want_bloom`].
+#[inline]
 pub fn want_bit(addr: usize) -> usize {
     ((addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
 }
