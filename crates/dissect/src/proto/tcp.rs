@@ -415,17 +415,19 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         }
     }
     let has_stream = stream.is_some();
-    cx.pkt.set_label(
-        root,
-        format_args!(
-            "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {rel_seq}{}, Len: {seg_len}",
-            if flags & ACKF != 0 {
-                format!(", Ack: {rel_ack}")
-            } else {
-                String::new()
-            }
-        ),
-    );
+    if cx.pkt.labelled(root) {
+        cx.pkt.set_label(
+            root,
+            format_args!(
+                "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {rel_seq}{}, Len: {seg_len}",
+                if flags & ACKF != 0 {
+                    format!(", Ack: {rel_ack}")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
     if has_stream {
         let n = cx.pkt.add(&STREAM, &tvb, 0, 0, Value::UInt(index as u64));
         cx.pkt.set_generated(n);
@@ -531,8 +533,12 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             note(cx, Severity::Chat, format_args!("Connection finish (FIN)"));
         }
     }
-    let s = flags_str(flags);
-    let v = cx.pkt.str_value(&s);
+    let v = if cx.pkt.wants(&FLAGS_STR) {
+        let s = flags_str(flags);
+        cx.pkt.str_value(&s)
+    } else {
+        Value::None
+    };
     let n = cx.pkt.add(&FLAGS_STR, &tvb, 12, 2, v);
     cx.pkt.set_generated(n);
     if flags & FIN != 0 {
@@ -593,7 +599,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     cx.pkt
         .add(&URGENT, &tvb, 18, 2, Value::UInt(tvb.u16(18)? as u64));
     // Info column.
-    {
+    if !cx.pkt.cols.info_off {
         let info = &mut cx.pkt.cols.info;
         let _ = write!(info, " [{names}] Seq={rel_seq}");
         if flags & ACKF != 0 {
@@ -1224,7 +1230,9 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
         );
     }
     cx.pkt.close();
-    cx.pkt.cols.info.push_str(&info);
+    if !cx.pkt.cols.info_off {
+        cx.pkt.cols.info.push_str(&info);
+    }
     Ok(())
 }
 
