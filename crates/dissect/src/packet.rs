@@ -909,7 +909,7 @@ pub fn fmt_ipv6(a: &[u8; 16], out: &mut String) {
 
 /// Writes an IPv4 address.
 pub fn fmt_ipv4(a: &[u8; 4], out: &mut String) {
-    let _ = write!(out, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+    push_ipv4(out, *a);
 }
 
 /// Writes an Ethernet address as `00:11:22:33:44:55`.
@@ -953,9 +953,7 @@ pub fn fmt_uint(v: u64, ftype: FieldType, base: Base, bitmask: u64, out: &mut St
         Base::Oct => {
             let _ = write!(out, "0{:o}", v);
         }
-        _ => {
-            let _ = write!(out, "{}", v);
-        }
+        _ => push_u64(out, v),
     }
 }
 
@@ -1175,6 +1173,24 @@ pub fn push_u16(out: &mut String, v: u16) {
     }
 }
 
+/// Appends a number in decimal, without `core::fmt`.
+pub fn push_u64(out: &mut String, v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
 /// Appends a byte in decimal, without allocating.
 fn push_u8(out: &mut String, b: u8) {
     if b >= 100 {
@@ -1189,6 +1205,15 @@ fn push_u8(out: &mut String, b: u8) {
 #[cfg(test)]
 mod fmt_tests {
     use super::push_ipv4;
+
+    #[test]
+    fn u64_decimal_matches_std() {
+        for v in [0u64, 7, 10, 999, 1_000_000, u32::MAX as u64, u64::MAX] {
+            let mut s = String::new();
+            super::push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 
     #[test]
     fn u16_decimal_matches_std() {
