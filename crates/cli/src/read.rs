@@ -181,6 +181,15 @@ pub fn run(args: ReadArgs) -> Result<()> {
         want.extend(tap_fields.into_iter().flatten());
         dissector.set_wanted(Some(&want));
     }
+    // The Info column is read only by the packet list, `-e _ws.col.Info`,
+    // statistics and the SVG report; `-T fields` otherwise skips its text.
+    let info_needed = format != Format::Fields
+        || args.verbose
+        || args.hex
+        || !taps.is_empty()
+        || svg.is_some()
+        || fields.as_ref().is_some_and(|f| f.reads_info());
+    dissector.set_info_column(info_needed);
     let mut pkt = Packet::new();
     let mut number = 0u64;
     let mut first_json = true;

@@ -228,6 +228,9 @@ pub struct Columns {
     /// Off: the setters below do nothing (nobody reads the columns, e.g.
     /// `-q -z` statistics), saving the text formatting.
     off: bool,
+    /// The Info column is not built (nobody prints or filters on it):
+    /// [`Columns::set_info`] and the appends do nothing. Kept by `clear`.
+    pub info_off: bool,
 }
 
 impl Columns {
@@ -271,12 +274,15 @@ impl Columns {
     }
 
     /// Replaces the Info column (after the fence).
+    #[inline]
     pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
         if self.off {
             return;
         }
         self.info.truncate(self.fence);
-        let _ = self.info.write_fmt(args);
+        if !self.info_off {
+            let _ = self.info.write_fmt(args);
+        }
     }
 
     /// Clears the Info column (after the fence).
@@ -285,8 +291,9 @@ impl Columns {
     }
 
     /// Appends to the Info column.
+    #[inline]
     pub fn append_info(&mut self, args: fmt::Arguments<'_>) {
-        if self.off {
+        if self.off || self.info_off {
             return;
         }
         let _ = self.info.write_fmt(args);
@@ -295,7 +302,7 @@ impl Columns {
     /// Appends with a separator when the column is not empty
     /// (`col_append_sep_fstr`).
     pub fn append_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
-        if self.off {
+        if self.off || self.info_off {
             return;
         }
         if !self.info.is_empty() {
@@ -564,7 +571,9 @@ impl Packet {
         self.want_layers && (parent == NIL || field.ftype == FieldType::Protocol)
     }
 
-    /// Builds a node (see [`Packet::add_under`]).
+    /// Builds a node that is wanted (the slow half of [`Packet::add_under`],
+    /// kept out of line so that the want check inlines into the callers).
+    #[inline(never)]
     fn push_node(
         &mut self,
         parent: NodeId,
@@ -629,11 +638,13 @@ impl Packet {
     }
 
     /// Opens an existing node as the current subtree.
+    #[inline]
     pub fn reopen(&mut self, id: NodeId) {
         self.stack.push(id);
     }
 
     /// Closes the innermost open subtree.
+    #[inline]
     pub fn close(&mut self) {
         self.stack.pop();
     }
@@ -644,11 +655,13 @@ impl Packet {
     }
 
     /// How many subtrees are open.
+    #[inline]
     pub fn depth(&self) -> usize {
         self.stack.len()
     }
 
     /// The innermost open subtree, or [`NIL`].
+    #[inline]
     pub fn current(&self) -> NodeId {
         self.stack.last().copied().unwrap_or(NIL)
     }
@@ -662,13 +675,16 @@ impl Packet {
     }
 
     /// Whether a node for `field` would be built (see [`Packet::want`]).
+    #[inline]
     pub fn wants(&self, field: FieldRef) -> bool {
         match &self.want {
             None => true,
             Some(_) if self.want_layers && field.ftype == FieldType::Protocol => true,
-            Some(w) => w
-                .binary_search(&(field as *const FieldDef as usize))
-                .is_ok(),
+            Some(w) => {
+                let addr = field as *const FieldDef as usize;
+                let b = want_bit(addr);
+                self.want_bloom[b / 64] & (1 << (b % 64)) != 0 && w.binary_search(&addr).is_ok()
+            }
         }
     }
 
@@ -700,6 +716,7 @@ impl Packet {
     }
 
     /// Sets a node's label (the whole line shown by `-V`).
+    #[inline]
     pub fn set_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
         // A node that was not built (not wanted) gets no label; without
         // labels only protocol nodes keep theirs (`-T fields -e ip`).
@@ -709,6 +726,11 @@ impl Packet {
         if !self.labels && (!self.proto_labels || n.field.ftype != FieldType::Protocol) {
             return;
         }
+        self.put_label(id, args);
+    }
+
+    #[inline(never)]
+    fn put_label(&mut self, id: NodeId, args: fmt::Arguments<'_>) {
         let sp = self.intern_fmt(args);
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.label = (sp.start, sp.len);
@@ -731,6 +753,7 @@ impl Packet {
     }
 
     /// Sets a node's byte length (for protocols whose length is known late).
+    #[inline]
     pub fn set_len(&mut self, id: NodeId, len: usize) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.len = len.min(u32::MAX as usize) as u32;
@@ -738,6 +761,7 @@ impl Packet {
     }
 
     /// Marks a node hidden.
+    #[inline]
     pub fn set_hidden(&mut self, id: NodeId) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.flags |= HIDDEN;
@@ -745,6 +769,7 @@ impl Packet {
     }
 
     /// Marks a node generated.
+    #[inline]
     pub fn set_generated(&mut self, id: NodeId) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.flags |= GENERATED;
@@ -943,7 +968,7 @@ pub fn fmt_ipv6(a: &[u8; 16], out: &mut String) {
 
 /// Writes an IPv4 address.
 pub fn fmt_ipv4(a: &[u8; 4], out: &mut String) {
-    let _ = write!(out, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+    push_ipv4(out, *a);
 }
 
 /// Writes an Ethernet address as `00:11:22:33:44:55`.
@@ -987,9 +1012,7 @@ pub fn fmt_uint(v: u64, ftype: FieldType, base: Base, bitmask: u64, out: &mut St
         Base::Oct => {
             let _ = write!(out, "0{:o}", v);
         }
-        _ => {
-            let _ = write!(out, "{}", v);
-        }
+        _ => push_u64(out, v),
     }
 }
 
@@ -1166,6 +1189,7 @@ mod tests {
 }
 
 /// The bit of a field's address in [`Packet::want_bloom`].
+#[inline]
 pub fn want_bit(addr: usize) -> usize {
     ((addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
 }
@@ -1208,6 +1232,24 @@ pub fn push_u16(out: &mut String, v: u16) {
     }
 }
 
+/// Appends a number in decimal, without `core::fmt`.
+pub fn push_u64(out: &mut String, v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
 /// Appends a byte in decimal, without allocating.
 fn push_u8(out: &mut String, b: u8) {
     if b >= 100 {
@@ -1222,6 +1264,15 @@ fn push_u8(out: &mut String, b: u8) {
 #[cfg(test)]
 mod fmt_tests {
     use super::push_ipv4;
+
+    #[test]
+    fn u64_decimal_matches_std() {
+        for v in [0u64, 7, 10, 999, 1_000_000, u32::MAX as u64, u64::MAX] {
+            let mut s = String::new();
+            super::push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 
     #[test]
     fn u16_decimal_matches_std() {

@@ -167,6 +167,12 @@ impl FieldsPrinter {
         })
     }
 
+    /// Whether the printer reads the Info column (`_ws.col.Info`), which
+    /// the dissector can otherwise leave unbuilt.
+    pub fn reads_info(&self) -> bool {
+        self.items.iter().any(|i| matches!(i, Item::Col(Col::Info)))
+    }
+
     /// Writes the header line, if `-E header=y`.
     pub fn write_header(&self, out: &mut impl Write) -> io::Result<()> {
         if self.opts.header {

@@ -2335,7 +2335,7 @@ pub struct Transaction {
 /// capture time are forgotten first.
 #[derive(Default, Debug)]
 pub struct Transactions {
-    map: std::collections::HashMap<(crate::state::ConvKey, bool, u16), Transaction>,
+    map: crate::state::FastMap<(crate::state::ConvKey, bool, u16), Transaction>,
 }
 
 /// The most DNS transactions remembered at once.

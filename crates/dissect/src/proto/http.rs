@@ -1424,6 +1424,10 @@ fn dechunk(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, len: usize) -> R<Vec<u8>>
 /// `data-text-lines`: the body as lines.
 fn text_lines(cx: &mut Cx<'_>, tvb: &Tvb<'_>, body: &[u8], ctype: &str) {
     cx.pkt.layer("data-text-lines");
+    if !cx.pkt.labels && !cx.pkt.wants(&TEXT_LINES) && !cx.pkt.wants(&TEXT) {
+        // No node would be built: the lines need not be found.
+        return;
+    }
     let mut lines = Vec::new();
     let mut o = 0;
     // The lines are only split for their items and the label's count.

@@ -602,7 +602,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     cx.pkt
         .add(&URGENT, &tvb, 18, 2, Value::UInt(tvb.u16(18)? as u64));
     // Info column.
-    if cx.pkt.cols.enabled() {
+    if cx.pkt.cols.enabled() && !cx.pkt.cols.info_off {
         let info = &mut cx.pkt.cols.info;
         let _ = write!(info, " [{names}] Seq={rel_seq}");
         if flags & ACKF != 0 {
@@ -1233,7 +1233,9 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
         );
     }
     cx.pkt.close();
-    cx.pkt.cols.info.push_str(&info);
+    if !cx.pkt.cols.info_off {
+        cx.pkt.cols.info.push_str(&info);
+    }
     Ok(())
 }
 
