@@ -23,6 +23,10 @@ use super::store::{self, LeaseLog};
 use super::{DhcpArgs, Error};
 
 const BATCH: usize = 512;
+/// A commit of fewer records than this waits [`GATHER_WINDOW`] for more
+/// before its `fdatasync`.
+const GATHER: usize = 64;
+const GATHER_WINDOW: Duration = Duration::from_millis(1);
 /// Replies of one receive turn sent inline before the rest go to the pacer.
 const INLINE: usize = 16;
 
@@ -283,9 +287,10 @@ enum Job {
     Compact(Vec<Lease>),
 }
 
-/// The log writer: takes every job queued since its last sync, appends all
-/// their records with one write and one `fdatasync` (group commit), then
-/// sends their ACKs. The receive loop never waits for the disk.
+/// The log writer: takes every job queued since its last sync (after a
+/// short wait when there are only a few), appends all their records with
+/// one write and one `fdatasync` (group commit), then sends their ACKs. The
+/// receive loop never waits for the disk.
 fn writer_loop(
     rx: mpsc::Receiver<Job>,
     mut log: LeaseLog,
@@ -352,6 +357,12 @@ fn writer_jobs(
     let mut acks = Vec::new();
     let mut count = 0;
     while let Ok(first) = rx.recv() {
+        if matches!(&first, Job::Commit { count, .. } if *count < GATHER) {
+            // A sync for a handful of records costs as much as one for
+            // hundreds: give the next loop turns a moment to queue theirs
+            // (the ACKs simply wait that much longer; none leaves early).
+            std::thread::sleep(GATHER_WINDOW);
+        }
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
