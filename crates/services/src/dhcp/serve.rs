@@ -332,16 +332,20 @@ impl Pacer {
 /// most 20 ms), in groups of 16. Without it, an fsync or a scheduling stall
 /// of tens of milliseconds releases hundreds of replies at once, more than a
 /// busy client or relay buffers (perfdhcp: 208 KiB, where this was
-/// measured). When batches queue up it sends without pausing.
+/// measured). Groups are at least [`MIN_GAP`] apart even when batches queue
+/// up (at most 16 replies per 100 µs, 160 000 a second: more than this
+/// server produces), so that a backlog does not leave as one burst either.
 fn pace_loop(rx: mpsc::Receiver<(Vec<Reply>, Duration)>, queued: &AtomicUsize, mut sender: Sender) {
     const GROUP: usize = 16;
+    const MIN_GAP: Duration = Duration::from_micros(100);
     while let Ok((batch, span)) = rx.recv() {
         queued.fetch_sub(1, Ordering::Relaxed);
         let groups = batch.len().div_ceil(GROUP).max(1);
-        let gap = span.min(Duration::from_millis(20)) / groups as u32;
+        let spread = span.min(Duration::from_millis(20)) / groups as u32;
         for (i, group) in batch.chunks(GROUP).enumerate() {
-            if i > 0 && gap >= Duration::from_micros(100) && queued.load(Ordering::Relaxed) == 0 {
-                std::thread::sleep(gap);
+            if i > 0 {
+                let behind = queued.load(Ordering::Relaxed) > 0;
+                std::thread::sleep(if behind { MIN_GAP } else { spread.max(MIN_GAP) });
             }
             sender.send(group);
         }
