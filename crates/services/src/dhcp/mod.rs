@@ -17,6 +17,7 @@
 //! leases it acknowledged; a torn last record is detected by its length or
 //! checksum and dropped.
 
+mod batch;
 pub mod client;
 pub mod config;
 mod serve;

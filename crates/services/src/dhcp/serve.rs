@@ -1,6 +1,7 @@
 //! The server's I/O edge: one UDP socket bound to the interface, the lease
 //! log, the clock. One thread receives: it handles every queued datagram
-//! (up to a batch), sends the replies that need nothing durable, and hands
+//! (up to a batch, read [`batch::CHUNK`] per `recvmmsg`), sends the replies
+//! that need nothing durable (`sendmmsg`, as every sender here), and hands
 //! the turn's lease records with their ACKs to the log thread, which
 //! appends all records queued since its last sync with one write and one
 //! `fdatasync` and only then releases those ACKs (group commit). Large
@@ -15,12 +16,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::batch::{self, RecvBatch, SendBatch};
 use super::config::Config;
 use super::server::{Arrival, Destination, Ignored, Lease, Output, Reply, Server};
 use super::store::{self, LeaseLog};
 use super::{DhcpArgs, Error};
 
 const BATCH: usize = 512;
+/// A commit of fewer records than this waits [`GATHER_WINDOW`] for more
+/// before its `fdatasync`.
+const GATHER: usize = 64;
+const GATHER_WINDOW: Duration = Duration::from_millis(1);
 /// Replies of one receive turn sent inline before the rest go to the pacer.
 const INLINE: usize = 16;
 
@@ -33,6 +39,14 @@ struct RateLimit {
 }
 
 impl RateLimit {
+    fn new() -> Self {
+        RateLimit {
+            start: Instant::now(),
+            lines: 0,
+            suppressed: 0,
+        }
+    }
+
     fn allow(&mut self) -> bool {
         if self.start.elapsed() >= Duration::from_secs(1) {
             if self.suppressed > 0 {
@@ -191,23 +205,60 @@ fn set_arp(fd: i32, iface: &str, ip: Ipv4Addr, mac: &[u8]) -> std::io::Result<()
     Ok(())
 }
 
-fn send(sock: &UdpSocket, iface: &str, arp: bool, r: &Reply, limit: &mut RateLimit) {
-    let bcast = SocketAddrV4::new(Ipv4Addr::BROADCAST, 68);
-    let dst = match &r.to {
-        Destination::Relay(a) | Destination::Unicast(a) => *a,
-        Destination::Broadcast => bcast,
-        Destination::Hardware { ip, htype, chaddr } => {
-            if arp && *htype == 1 && set_arp(sock.as_raw_fd(), iface, *ip, chaddr).is_ok() {
-                SocketAddrV4::new(*ip, 68)
-            } else {
-                bcast
+/// Sends replies on one socket with `sendmmsg`, a batch per system call.
+struct Sender {
+    sock: UdpSocket,
+    iface: String,
+    arp: bool,
+    batch: SendBatch,
+    limit: RateLimit,
+}
+
+impl Sender {
+    fn new(sock: UdpSocket, iface: String, arp: bool) -> Self {
+        Sender {
+            sock,
+            iface,
+            arp,
+            batch: SendBatch::default(),
+            limit: RateLimit::new(),
+        }
+    }
+
+    fn destination(&self, r: &Reply) -> SocketAddrV4 {
+        let bcast = SocketAddrV4::new(Ipv4Addr::BROADCAST, 68);
+        match &r.to {
+            Destination::Relay(a) | Destination::Unicast(a) => *a,
+            Destination::Broadcast => bcast,
+            Destination::Hardware { ip, htype, chaddr } => {
+                if self.arp
+                    && *htype == 1
+                    && set_arp(self.sock.as_raw_fd(), &self.iface, *ip, chaddr).is_ok()
+                {
+                    SocketAddrV4::new(*ip, 68)
+                } else {
+                    bcast
+                }
             }
         }
-    };
-    if let Err(e) = sock.send_to(&r.bytes, dst) {
-        if limit.allow() {
-            tracing::warn!("send {:?} to {dst}: {e}", r.kind);
+    }
+
+    fn send(&mut self, replies: &[Reply]) {
+        if replies.is_empty() {
+            return;
         }
+        let msgs: Vec<(&[u8], SocketAddrV4)> = replies
+            .iter()
+            .map(|r| (&r.bytes[..], self.destination(r)))
+            .collect();
+        let limit = &mut self.limit;
+        self.batch.send(self.sock.as_raw_fd(), &msgs, |i, e| {
+            if limit.allow() {
+                let kind = replies.get(i).map(|r| r.kind);
+                let dst = msgs.get(i).map(|m| m.1);
+                tracing::warn!("send {kind:?} to {dst:?}: {e}");
+            }
+        });
     }
 }
 
@@ -236,30 +287,23 @@ enum Job {
     Compact(Vec<Lease>),
 }
 
-/// The log writer: takes every job queued since its last sync, appends all
-/// their records with one write and one `fdatasync` (group commit), then
-/// sends their ACKs. The receive loop never waits for the disk.
+/// The log writer: takes every job queued since its last sync (after a
+/// short wait when there are only a few), appends all their records with
+/// one write and one `fdatasync` (group commit), then sends their ACKs. The
+/// receive loop never waits for the disk.
 fn writer_loop(
     rx: mpsc::Receiver<Job>,
     mut log: LeaseLog,
     pacer: Pacer,
-    sock: UdpSocket,
-    iface: String,
-    arp: bool,
+    mut sender: Sender,
 ) -> Result<(), Error> {
     let mut last = Instant::now();
-    let mut limit = RateLimit {
-        start: Instant::now(),
-        lines: 0,
-        suppressed: 0,
-    };
     writer_jobs(rx, &mut log, move |acks: &mut Vec<Reply>| {
         let now = Instant::now();
         if acks.len() <= INLINE && pacer.queued.load(Ordering::Relaxed) == 0 {
             // a few ACKs: no burst to spread, spare the thread hop
-            for r in acks.drain(..) {
-                send(&sock, &iface, arp, &r, &mut limit);
-            }
+            sender.send(acks);
+            acks.clear();
         } else {
             pacer.release(std::mem::take(acks), now.duration_since(last));
         }
@@ -288,31 +332,22 @@ impl Pacer {
 /// most 20 ms), in groups of 16. Without it, an fsync or a scheduling stall
 /// of tens of milliseconds releases hundreds of replies at once, more than a
 /// busy client or relay buffers (perfdhcp: 208 KiB, where this was
-/// measured). When batches queue up it sends without pausing.
-fn pace_loop(
-    rx: mpsc::Receiver<(Vec<Reply>, Duration)>,
-    queued: &AtomicUsize,
-    sock: UdpSocket,
-    iface: String,
-    arp: bool,
-) {
+/// measured). Groups are at least [`MIN_GAP`] apart even when batches queue
+/// up (at most 16 replies per 100 µs, 160 000 a second: more than this
+/// server produces), so that a backlog does not leave as one burst either.
+fn pace_loop(rx: mpsc::Receiver<(Vec<Reply>, Duration)>, queued: &AtomicUsize, mut sender: Sender) {
     const GROUP: usize = 16;
-    let mut limit = RateLimit {
-        start: Instant::now(),
-        lines: 0,
-        suppressed: 0,
-    };
+    const MIN_GAP: Duration = Duration::from_micros(100);
     while let Ok((batch, span)) = rx.recv() {
         queued.fetch_sub(1, Ordering::Relaxed);
         let groups = batch.len().div_ceil(GROUP).max(1);
-        let gap = span.min(Duration::from_millis(20)) / groups as u32;
+        let spread = span.min(Duration::from_millis(20)) / groups as u32;
         for (i, group) in batch.chunks(GROUP).enumerate() {
-            if i > 0 && gap >= Duration::from_micros(100) && queued.load(Ordering::Relaxed) == 0 {
-                std::thread::sleep(gap);
+            if i > 0 {
+                let behind = queued.load(Ordering::Relaxed) > 0;
+                std::thread::sleep(if behind { MIN_GAP } else { spread.max(MIN_GAP) });
             }
-            for r in group {
-                send(&sock, &iface, arp, r, &mut limit);
-            }
+            sender.send(group);
         }
     }
 }
@@ -326,6 +361,12 @@ fn writer_jobs(
     let mut acks = Vec::new();
     let mut count = 0;
     while let Ok(first) = rx.recv() {
+        if matches!(&first, Job::Commit { count, .. } if *count < GATHER) {
+            // A sync for a handful of records costs as much as one for
+            // hundreds: give the next loop turns a moment to queue theirs
+            // (the ACKs simply wait that much longer; none leaves early).
+            std::thread::sleep(GATHER_WINDOW);
+        }
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
@@ -380,7 +421,7 @@ fn serve_loop(
     let (q2, piface) = (pacer.queued.clone(), iface.clone());
     let pace_thread = std::thread::Builder::new()
         .name("dhcp-pacer".into())
-        .spawn(move || pace_loop(prx, &q2, psock, piface, arp))
+        .spawn(move || pace_loop(prx, &q2, Sender::new(psock, piface, arp)))
         .map_err(|e| Error::Net(format!("spawn pacer thread: {e}")))?;
     let (tx, rx) = mpsc::channel();
     let mut log_records = log.records;
@@ -391,16 +432,19 @@ fn serve_loop(
     let wiface = iface.clone();
     let writer = std::thread::Builder::new()
         .name("dhcp-lease-log".into())
-        .spawn(move || writer_loop(rx, log, wpacer, wsock, wiface, arp))
+        .spawn(move || writer_loop(rx, log, wpacer, Sender::new(wsock, wiface, arp)))
         .map_err(|e| Error::Net(format!("spawn lease log thread: {e}")))?;
     let mut turn_start = Instant::now();
-    let mut buf = vec![0u8; 2048];
+    let mut rb = RecvBatch::default();
     let mut out = Output::default();
-    let mut limit = RateLimit {
-        start: Instant::now(),
-        lines: 0,
-        suppressed: 0,
-    };
+    let mut limit = RateLimit::new();
+    let mut sender = Sender::new(
+        sock.try_clone()
+            .map_err(|e| Error::Net(format!("clone socket: {e}")))?,
+        iface.clone(),
+        arp,
+    );
+    let mut now_inline = Vec::with_capacity(INLINE);
     let mut last_compact = Instant::now();
     let mut last_stats = server.counters.clone();
     let mut last_stats_at = Instant::now();
@@ -414,38 +458,8 @@ fn serve_loop(
         let (mut inline, mut paced) = (0, Vec::new());
         let mut durable = Vec::new();
         while n < BATCH {
-            match sock.recv_from(&mut buf) {
-                Ok((len, SocketAddr::V4(src))) => {
-                    n += 1;
-                    let data = buf.get(..len).unwrap_or(&[]);
-                    if let Err(e) = server.handle(now, data, Arrival { src }, &mut out) {
-                        let level_warn =
-                            matches!(e, Ignored::Malformed(_) | Ignored::PoolExhausted);
-                        if level_warn {
-                            if limit.allow() {
-                                tracing::warn!("dropped {len}-byte datagram from {src}: {e}");
-                            }
-                        } else {
-                            tracing::debug!("no reply to {src}: {e}");
-                        }
-                    }
-                    // OFFERs and NAKs: the first few of a turn leave at
-                    // once; past that the turn is working off a backlog, and
-                    // the rest go to the pacer so that it does not reach the
-                    // clients as one burst. ACKs wait for their records.
-                    for r in out.replies.drain(..) {
-                        if r.durable {
-                            durable.push(r);
-                        } else if inline < INLINE {
-                            inline += 1;
-                            send(&sock, &iface, arp, &r, &mut limit);
-                        } else {
-                            paced.push(r);
-                        }
-                    }
-                }
-                Ok(_) => n += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            let got = match rb.recv(sock.as_raw_fd()) {
+                Ok(got) => got,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     if limit.allow() {
@@ -453,6 +467,54 @@ fn serve_loop(
                     }
                     break;
                 }
+            };
+            for d in rb.datagrams() {
+                n += 1;
+                let Some(src) = d.src else { continue };
+                if d.truncated {
+                    server.counters.received += 1;
+                    server.counters.malformed += 1;
+                    if limit.allow() {
+                        tracing::warn!(
+                            "dropped datagram from {src}: longer than {} bytes",
+                            batch::DGRAM
+                        );
+                    }
+                    continue;
+                }
+                if let Err(e) = server.handle(now, d.data, Arrival { src }, &mut out) {
+                    let level_warn = matches!(e, Ignored::Malformed(_) | Ignored::PoolExhausted);
+                    if level_warn {
+                        if limit.allow() {
+                            tracing::warn!(
+                                "dropped {}-byte datagram from {src}: {e}",
+                                d.data.len()
+                            );
+                        }
+                    } else {
+                        tracing::debug!("no reply to {src}: {e}");
+                    }
+                }
+                // OFFERs and NAKs: the first few of a turn leave at once;
+                // past that the turn is working off a backlog, and the rest
+                // go to the pacer so that it does not reach the clients as
+                // one burst. ACKs wait for their records.
+                for r in out.replies.drain(..) {
+                    if r.durable {
+                        durable.push(r);
+                    } else if inline < INLINE {
+                        inline += 1;
+                        now_inline.push(r);
+                    } else {
+                        paced.push(r);
+                    }
+                }
+            }
+            sender.send(&now_inline);
+            now_inline.clear();
+            if got < batch::CHUNK {
+                // the queue is drained
+                break;
             }
         }
         pacer.release(paced, span);

@@ -715,15 +715,13 @@ impl Server {
             o.insert(DhcpOption::Renewal(t1));
             o.insert(DhcpOption::Rebinding(t2));
         }
-        let prl: Option<Vec<u8>> = match q.opts().get(OptionCode::ParameterRequestList) {
-            Some(DhcpOption::ParameterRequestList(l)) => {
-                Some(l.iter().map(|c| u8::from(*c)).collect())
-            }
+        let prl: Option<&[OptionCode]> = match q.opts().get(OptionCode::ParameterRequestList) {
+            Some(DhcpOption::ParameterRequestList(l)) => Some(l),
             _ => None,
         };
         for (code, val) in &self.cfg.options {
             let standard = matches!(code, 1 | 3 | 6 | 15 | 26 | 28 | 42);
-            let asked = prl.as_ref().is_none_or(|p| p.contains(code));
+            let asked = prl.is_none_or(|p| p.iter().any(|c| u8::from(*c) == *code));
             if standard || asked {
                 o.insert(DhcpOption::Unknown(UnknownOption::new(
                     OptionCode::from(*code),
