@@ -1293,8 +1293,16 @@ impl Connection {
                 }
             }
             // Stream data: retransmissions first, then new bytes.
-            while out.len() + 20 < mtu {
-                let room = (mtu - out.len() - 1 - 8 - 4) as u64;
+            loop {
+                // Exact room for the frame (type, offset and length varints,
+                // data), so full packets are exactly `mtu` bytes long and a
+                // run of them goes out as one GSO send.
+                let next_off = self.retransmit.first().map_or(self.send_next, |r| r.start);
+                let avail = mtu.saturating_sub(out.len() + 1 + wire::varint_len(next_off));
+                let room = stream_room(avail);
+                if room < 16 {
+                    break;
+                }
                 let (off, len, is_retx) = if let Some(r) = self.retransmit.pop_min(room) {
                     (r.start, r.end - r.start, true)
                 } else {
@@ -1403,4 +1411,13 @@ impl Connection {
             Some(self.finish_packet(now, out, None))
         }
     }
+}
+
+/// Largest stream data length `len` with `len + varint_len(len) <= avail`.
+fn stream_room(avail: usize) -> u64 {
+    [1, 2, 4, 8]
+        .into_iter()
+        .map(|lb| avail.saturating_sub(lb) as u64)
+        .find(|&len| len + wire::varint_len(len) as u64 <= avail as u64)
+        .unwrap_or(0)
 }
