@@ -434,9 +434,12 @@ impl Connection {
             return self.fin_offset.filter(|&f| f == self.read_off).map(|_| 0);
         }
         let n = buf.len().min(self.readable.len());
-        for (dst, src) in buf.iter_mut().zip(self.readable.drain(..n)) {
-            *dst = src;
-        }
+        // Two memcpys (the ring's two halves), not a byte-wise drain.
+        let (a, b) = self.readable.as_slices();
+        let na = n.min(a.len());
+        buf[..na].copy_from_slice(&a[..na]);
+        buf[na..n].copy_from_slice(&b[..n - na]);
+        self.readable.drain(..n);
         self.read_off += n as u64;
         let limit = self.read_off + self.config.recv_window;
         if limit - self.max_data_sent >= self.config.recv_window / 4 {
@@ -1415,9 +1418,31 @@ impl Connection {
 
 /// Largest stream data length `len` with `len + varint_len(len) <= avail`.
 fn stream_room(avail: usize) -> u64 {
-    [1, 2, 4, 8]
+    // For each varint width, the longest length it can encode that fits.
+    [(1, 63), (2, 16_383), (4, (1 << 30) - 1), (8, (1 << 62) - 1)]
         .into_iter()
-        .map(|lb| avail.saturating_sub(lb) as u64)
-        .find(|&len| len + wire::varint_len(len) as u64 <= avail as u64)
+        .filter_map(|(width, max)| avail.checked_sub(width).map(|n| (n as u64).min(max)))
+        .max()
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_room_is_largest_fitting_length() {
+        // len + varint_len(len) <= avail, and len + 1 would not fit.
+        for avail in 0..20_000usize {
+            let len = stream_room(avail);
+            assert!(len + wire::varint_len(len) as u64 <= avail as u64 || len == 0);
+            let more = len + 1;
+            assert!(
+                more + wire::varint_len(more) as u64 > avail as u64,
+                "{avail}"
+            );
+        }
+        assert_eq!(stream_room(1452 - 24 - 1 - 4), 1421);
+        assert_eq!(stream_room(65), 63);
+    }
 }
