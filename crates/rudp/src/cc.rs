@@ -302,6 +302,14 @@ const PACING_CYCLE: [f64; 8] = [1.25, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
 const BW_WINDOW_ROUNDS: u64 = 10;
 const MIN_RTT_WINDOW: Duration = Duration::from_secs(10);
 const PROBE_RTT_TIME: Duration = Duration::from_millis(200);
+/// Rounds over which the ACK-aggregation estimate is a windowed max
+/// (draft-ietf-ccwg-bbr §5.5.9 uses 10 round trips).
+const EXTRA_ACKED_WINDOW_ROUNDS: u64 = 10;
+/// Largest ACK-aggregation allowance, in time at the bottleneck rate
+/// (Linux BBR's `bbr_extra_acked_max_us`, 100 ms).
+const EXTRA_ACKED_MAX: Duration = Duration::from_millis(100);
+/// Largest send quantum (one GSO/TSO burst, draft-ietf-ccwg-bbr §5.6.2).
+const MAX_SEND_QUANTUM: u64 = 64 * 1024;
 
 /// A BBR-v1-style controller: bottleneck bandwidth from a windowed max of
 /// delivery-rate samples, propagation delay from a windowed min of RTT,
@@ -333,6 +341,10 @@ pub struct Bbr {
     cwnd: u64,
     acked: u64,
     pacing_rate: f64,
+    extra_acked_start: Option<Instant>,
+    extra_acked_delivered: u64,
+    extra_acked_samples: VecDeque<(u64, u64)>,
+    extra_acked: u64,
     prior: Option<Box<Bbr>>,
 }
 
@@ -359,6 +371,10 @@ impl Bbr {
             cwnd: BBR_INITIAL_WINDOW_PACKETS * mss,
             acked: 0,
             pacing_rate: 0.0,
+            extra_acked_start: None,
+            extra_acked_delivered: 0,
+            extra_acked_samples: VecDeque::new(),
+            extra_acked: 0,
             prior: None,
         }
     }
@@ -380,6 +396,7 @@ impl Bbr {
 impl Bbr {
     fn rate_sample(&mut self, now: Instant, rs: &RateSample, rtt: &Rtt) {
         self.update_model(now, rs);
+        self.update_ack_aggregation(now, self.acked);
         // BBR v1 cwnd: grow by what was acknowledged, up to gain × BDP once
         // the pipe is full; before that, never shrink (slow-start-like).
         let acked = std::mem::take(&mut self.acked);
@@ -416,11 +433,65 @@ impl Bbr {
 }
 
 impl Bbr {
+    /// The window: gain × BDP, plus the ACK-aggregation allowance, plus the
+    /// offload budget of three send quanta (draft-ietf-ccwg-bbr §5.6.4.2,
+    /// `BBRUpdateMaxInflight` and `BBRQuantizationBudget`; Linux BBR adds
+    /// both the same way). At sub-millisecond RTTs the BDP is a few packets
+    /// while the hosts deliver ACKs in bursts (batched I/O, scheduling), so
+    /// without these terms the window, not the path, sets the rate.
     fn target_window(&self) -> u64 {
         match self.bdp() {
-            Some(bdp) => ((self.cwnd_gain * bdp) as u64 + 3 * self.mss).max(4 * self.mss),
+            Some(bdp) => {
+                ((self.cwnd_gain * bdp) as u64 + self.extra_acked + 3 * self.send_quantum())
+                    .max(4 * self.mss)
+            }
             None => BBR_INITIAL_WINDOW_PACKETS * self.mss,
         }
+    }
+
+    /// Bytes sent in one burst: 1 ms at the pacing rate, between two
+    /// packets and 64 KiB (draft-ietf-ccwg-bbr §5.6.2 `BBRSetSendQuantum`).
+    fn send_quantum(&self) -> u64 {
+        ((self.pacing_rate * 1e-3) as u64).clamp(2 * self.mss, MAX_SEND_QUANTUM)
+    }
+
+    /// ACK aggregation (draft-ietf-ccwg-bbr §5.5.9): how many more bytes
+    /// were acknowledged than the bottleneck rate explains since the start
+    /// of the current aggregation epoch; a windowed max over 10 rounds,
+    /// capped by the window and by 100 ms at the bottleneck rate.
+    fn update_ack_aggregation(&mut self, now: Instant, newly_acked: u64) {
+        if self.btl_bw <= 0.0 || newly_acked == 0 {
+            return;
+        }
+        let start = *self.extra_acked_start.get_or_insert(now);
+        let interval = now.saturating_duration_since(start).as_secs_f64();
+        let mut expected = self.btl_bw * interval;
+        if self.extra_acked_delivered as f64 <= expected {
+            // The ACK rate fell back to the bottleneck rate: a new epoch.
+            self.extra_acked_delivered = 0;
+            self.extra_acked_start = Some(now);
+            expected = 0.0;
+        }
+        self.extra_acked_delivered += newly_acked;
+        let extra = (self.extra_acked_delivered as f64 - expected).max(0.0) as u64;
+        let cap = (self.btl_bw * EXTRA_ACKED_MAX.as_secs_f64()) as u64;
+        let extra = extra.min(self.cwnd).min(cap);
+        while self
+            .extra_acked_samples
+            .back()
+            .is_some_and(|&(_, e)| e <= extra)
+        {
+            self.extra_acked_samples.pop_back();
+        }
+        self.extra_acked_samples.push_back((self.round, extra));
+        while self
+            .extra_acked_samples
+            .front()
+            .is_some_and(|&(r, _)| r + EXTRA_ACKED_WINDOW_ROUNDS < self.round)
+        {
+            self.extra_acked_samples.pop_front();
+        }
+        self.extra_acked = self.extra_acked_samples.front().map_or(0, |s| s.1);
     }
 
     fn initial_pacing(&self, rtt: &Rtt) -> f64 {
@@ -541,6 +612,10 @@ impl Controller for Bbr {
             self.full_bw_count = 0;
             self.cwnd = BBR_INITIAL_WINDOW_PACKETS * self.mss;
             self.pacing_rate = 0.0;
+            self.extra_acked_start = None;
+            self.extra_acked_delivered = 0;
+            self.extra_acked_samples.clear();
+            self.extra_acked = 0;
         }
     }
 
@@ -651,5 +726,44 @@ mod tests {
         let rate = c.btl_bw;
         assert!((rate - 100e6).abs() < 1e6, "{rate}");
         assert_eq!(c.state, BbrState::ProbeBw);
+    }
+
+    #[test]
+    fn bbr_window_covers_ack_bursts_at_sub_ms_rtt() {
+        // 1 Gbit/s path with a 100 µs RTT (BDP 12.5 kB), but the ACKs come
+        // in bursts: 1 MB acknowledged at once every 8 ms.
+        let t0 = Instant::now();
+        let mut c = Bbr::new(1000);
+        let mut r = Rtt::new(Duration::from_millis(1));
+        r.update(Duration::from_micros(100), Duration::ZERO);
+        let mut delivered = 0;
+        let mut now = t0;
+        for _ in 0..50 {
+            now += Duration::from_millis(8);
+            let rs = RateSample {
+                delivered: 1_000_000,
+                lost: 0,
+                interval: Duration::from_millis(8),
+                prior_delivered: delivered,
+                total_delivered: delivered + 1_000_000,
+                rtt: Duration::from_micros(100),
+                app_limited: false,
+                bytes_in_flight: 0,
+            };
+            delivered += 1_000_000;
+            c.on_ack(now, now, 1_000_000, &r);
+            c.on_rate_sample(now, &rs, &r);
+        }
+        let bdp = c.bdp().unwrap();
+        assert!(bdp < 20_000.0, "{bdp}");
+        // The window holds a burst's worth, not just 2 × BDP + 3 packets.
+        assert!(c.window() >= 500_000, "{}", c.window());
+        // Capped by 100 ms at the bottleneck rate plus gain × BDP and the
+        // offload budget.
+        assert!(
+            c.window() <= 12_500_000 + 3 * 64 * 1024 + 50_000,
+            "{}",
+            c.window()
+        );
     }
 }

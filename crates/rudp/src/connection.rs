@@ -434,9 +434,12 @@ impl Connection {
             return self.fin_offset.filter(|&f| f == self.read_off).map(|_| 0);
         }
         let n = buf.len().min(self.readable.len());
-        for (dst, src) in buf.iter_mut().zip(self.readable.drain(..n)) {
-            *dst = src;
-        }
+        // Two memcpys (the ring's two halves), not a byte-wise drain.
+        let (a, b) = self.readable.as_slices();
+        let na = n.min(a.len());
+        buf[..na].copy_from_slice(&a[..na]);
+        buf[na..n].copy_from_slice(&b[..n - na]);
+        self.readable.drain(..n);
         self.read_off += n as u64;
         let limit = self.read_off + self.config.recv_window;
         if limit - self.max_data_sent >= self.config.recv_window / 4 {
@@ -1293,8 +1296,16 @@ impl Connection {
                 }
             }
             // Stream data: retransmissions first, then new bytes.
-            while out.len() + 20 < mtu {
-                let room = (mtu - out.len() - 1 - 8 - 4) as u64;
+            loop {
+                // Exact room for the frame (type, offset and length varints,
+                // data), so full packets are exactly `mtu` bytes long and a
+                // run of them goes out as one GSO send.
+                let next_off = self.retransmit.first().map_or(self.send_next, |r| r.start);
+                let avail = mtu.saturating_sub(out.len() + 1 + wire::varint_len(next_off));
+                let room = stream_room(avail);
+                if room < 16 {
+                    break;
+                }
                 let (off, len, is_retx) = if let Some(r) = self.retransmit.pop_min(room) {
                     (r.start, r.end - r.start, true)
                 } else {
@@ -1402,5 +1413,36 @@ impl Connection {
         } else {
             Some(self.finish_packet(now, out, None))
         }
+    }
+}
+
+/// Largest stream data length `len` with `len + varint_len(len) <= avail`.
+fn stream_room(avail: usize) -> u64 {
+    // For each varint width, the longest length it can encode that fits.
+    [(1, 63), (2, 16_383), (4, (1 << 30) - 1), (8, (1 << 62) - 1)]
+        .into_iter()
+        .filter_map(|(width, max)| avail.checked_sub(width).map(|n| (n as u64).min(max)))
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_room_is_largest_fitting_length() {
+        // len + varint_len(len) <= avail, and len + 1 would not fit.
+        for avail in 0..20_000usize {
+            let len = stream_room(avail);
+            assert!(len + wire::varint_len(len) as u64 <= avail as u64 || len == 0);
+            let more = len + 1;
+            assert!(
+                more + wire::varint_len(more) as u64 > avail as u64,
+                "{avail}"
+            );
+        }
+        assert_eq!(stream_room(1452 - 24 - 1 - 4), 1421);
+        assert_eq!(stream_room(65), 63);
     }
 }

@@ -41,6 +41,7 @@ struct Shared {
     wake_driver: Notify,
     accept: Notify,
     socket: UdpSocket,
+    udp: quinn_udp::UdpSocketState,
 }
 
 impl Shared {
@@ -98,6 +99,9 @@ impl Endpoint {
     /// replaced by a random one, as is a zero seed.
     pub async fn bind(addr: SocketAddr, mut config: EndpointConfig) -> Result<Self, Error> {
         let socket = bind_udp(addr).map_err(io)?;
+        // Batched I/O: sendmsg with UDP GSO, recvmmsg with UDP GRO where the
+        // kernel has them, plain sendmsg/recvmsg where it does not.
+        let udp = quinn_udp::UdpSocketState::new((&socket).into()).map_err(io)?;
         if config.cookie_key == [0; 16] {
             config.cookie_key = rand::random();
         }
@@ -113,6 +117,7 @@ impl Endpoint {
             wake_driver: Notify::new(),
             accept: Notify::new(),
             socket,
+            udp,
         });
         let task = tokio::spawn(drive(shared.clone()));
         Ok(Self {
@@ -400,56 +405,97 @@ impl Connection {
     }
 }
 
+/// Most bytes in one GSO send: UDP's 65,535-byte length field minus the
+/// IPv4 and UDP headers, rounded down.
+const MAX_GSO_BYTES: usize = 65_000;
+/// Bytes per receive slot: a GRO-coalesced train is at most 64 KiB.
+const RECV_SLOT: usize = 65_536;
+/// `recvmmsg` calls per wake-up before the driver sends what it owes.
+const RECV_ROUNDS: usize = 8;
+/// Datagrams taken from the endpoint per round before sending them.
+const SEND_BATCH: usize = 256;
+
 async fn drive(shared: Arc<Shared>) {
-    let mut buf = vec![0u8; 65_536];
-    let mut out = Vec::new();
+    let slots = quinn_udp::BATCH_SIZE;
+    let mut recv_buf = vec![0u8; slots * RECV_SLOT];
+    let mut metas = vec![quinn_udp::RecvMeta::default(); slots];
+    let mut out: Vec<crate::Transmit> = Vec::with_capacity(SEND_BATCH);
+    let mut gso_buf: Vec<u8> = Vec::with_capacity(MAX_GSO_BYTES);
+    let mut busy = false;
     loop {
-        let timeout = shared.lock().ep.poll_timeout();
-        let sleep = async {
-            match timeout {
-                Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
-                None => std::future::pending().await,
-            }
-        };
-        let busy = !out.is_empty();
-        let mut first: Option<(usize, SocketAddr)> = None;
         if !busy {
-            tokio::select! {
-                r = shared.socket.recv_from(&mut buf) => {
-                    if let Ok(x) = r {
-                        first = Some(x);
-                    }
+            let timeout = shared.lock().ep.poll_timeout();
+            let sleep = async {
+                match timeout {
+                    Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+                    None => std::future::pending().await,
                 }
+            };
+            tokio::select! {
+                _ = shared.socket.readable() => {}
                 _ = sleep => {}
                 _ = shared.wake_driver.notified() => {}
             }
         }
-        out.clear();
-        {
+        busy = false;
+        // Receive: each recvmmsg fills up to BATCH_SIZE slots, each slot one
+        // datagram or (with GRO) a train of equal-size datagrams.
+        let mut drained = false;
+        for _ in 0..RECV_ROUNDS {
+            let got = {
+                let mut iovs: Vec<std::io::IoSliceMut<'_>> = recv_buf
+                    .chunks_mut(RECV_SLOT)
+                    .map(std::io::IoSliceMut::new)
+                    .collect();
+                shared.socket.try_io(tokio::io::Interest::READABLE, || {
+                    shared
+                        .udp
+                        .recv((&shared.socket).into(), &mut iovs, &mut metas)
+                })
+            };
+            let n = match got {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
+                }
+                // ICMP errors (ECONNREFUSED) and the like: like loss.
+                Err(_) => continue,
+            };
             let mut st = shared.lock();
             let now = Instant::now();
-            if let Some((n, from)) = first {
-                st.ep.handle(now, from, &buf[..n]);
-            }
-            // Drain what else is waiting, bounded, without copying.
-            for _ in 0..256 {
-                match shared.socket.try_recv_from(&mut buf) {
-                    Ok((n, from)) => st.ep.handle(now, from, &buf[..n]),
-                    Err(_) => break,
+            for (meta, slot) in metas.iter().zip(recv_buf.chunks(RECV_SLOT)).take(n) {
+                let data = &slot[..meta.len.min(slot.len())];
+                let stride = if meta.stride == 0 {
+                    data.len().max(1)
+                } else {
+                    meta.stride
+                };
+                for d in data.chunks(stride) {
+                    st.ep.handle(now, meta.addr, d);
                 }
             }
+            if n < slots {
+                drained = true;
+                break;
+            }
         }
+        // Still datagrams queued: come back without waiting.
+        busy |= !drained;
         let mut to_wake = Vec::new();
         let mut accepted = false;
         {
             let mut st = shared.lock();
             let now = Instant::now();
             st.ep.handle_timeout(now);
-            while out.len() < 256 {
+            while out.len() < SEND_BATCH {
                 match st.ep.poll_transmit(now) {
                     Some(t) => out.push(t),
                     None => break,
                 }
+            }
+            if out.len() == SEND_BATCH {
+                busy = true;
             }
             let State {
                 ep,
@@ -484,15 +530,58 @@ async fn drive(shared: Arc<Shared>) {
         if accepted {
             shared.accept.notify_waiters();
         }
-        for t in &out {
-            // Send errors (e.g. ICMP unreachable surfaced as ECONNREFUSED)
-            // are like loss: recovery deals with them.
-            let _ = shared.socket.send_to(&t.contents, t.destination).await;
-        }
-        if out.len() < 256 {
-            out.clear();
-        } else {
+        send_all(&shared, &out, &mut gso_buf).await;
+        out.clear();
+        if busy {
             tokio::task::yield_now().await;
         }
+    }
+}
+
+/// Sends `out` in order, one `sendmsg` per run of datagrams to the same
+/// destination when the kernel does UDP GSO: every datagram of a run but the
+/// last has the run's segment size, the last may be shorter.
+async fn send_all(shared: &Shared, out: &[crate::Transmit], buf: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(first) = out.get(i) {
+        let max_segments = shared.udp.max_gso_segments().max(1);
+        let dest = first.destination;
+        let seg = first.contents.len();
+        buf.clear();
+        buf.extend_from_slice(&first.contents);
+        let mut n = 1;
+        i += 1;
+        while let Some(t) = out.get(i) {
+            let len = t.contents.len();
+            if n >= max_segments
+                || t.destination != dest
+                || len > seg
+                || len == 0
+                || buf.len() + len > MAX_GSO_BYTES
+            {
+                break;
+            }
+            buf.extend_from_slice(&t.contents);
+            n += 1;
+            i += 1;
+            if len < seg {
+                break; // a shorter datagram ends the run
+            }
+        }
+        let t = quinn_udp::Transmit {
+            destination: dest,
+            ecn: None,
+            contents: buf,
+            segment_size: (n > 1).then_some(seg),
+            src_ip: None,
+        };
+        // Only WouldBlock comes back (other errors are dropped like loss):
+        // wait for room in the socket buffer.
+        let _ = shared
+            .socket
+            .async_io(tokio::io::Interest::WRITABLE, || {
+                shared.udp.send((&shared.socket).into(), &t)
+            })
+            .await;
     }
 }

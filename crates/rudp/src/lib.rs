@@ -21,7 +21,9 @@
 //!   simulation tests and `wirelab link`.
 //! - [`driver`]: the tokio edge: a UDP socket, an async [`driver::Endpoint`]
 //!   with `connect`/`accept`, and [`driver::Connection`] with stream
-//!   `read`/`write` and `send_message`/`recv_message`.
+//!   `read`/`write` and `send_message`/`recv_message`. Socket I/O is
+//!   batched through `quinn-udp`: runs of full-size datagrams leave in one
+//!   `sendmsg` with UDP GSO, and `recvmmsg` with UDP GRO reads many at once.
 //!
 //! # Guarantees
 //!
@@ -109,7 +111,10 @@
 //! delivery rate, windowed min of RTT) and paces at that rate, so it does
 //! not back off on loss. Its bandwidth samples count lost bytes as carried
 //! while the RTT shows no standing queue: random loss does not lower the
-//! rate, congestive loss (with a queue) does. NewReno and CUBIC are there
+//! rate, congestive loss (with a queue) does. Its window adds, as BBR's
+//! draft does, an allowance for ACKs arriving in bursts and three send
+//! quanta, so sub-millisecond RTTs do not leave it with a few packets in
+//! flight. NewReno and CUBIC are there
 //! for comparison (`Config::congestion`).
 //!
 //! # Measuring
