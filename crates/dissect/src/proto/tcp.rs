@@ -744,11 +744,34 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             None => return app(cx, payload, sport, dport),
         }
     }
-    match stream {
-        Some((si, dir)) if flags & FIN != 0 && !resent => {
-            flush_at_fin(cx, root, si, dir, sport, dport)
+    if let Some((si, dir)) = stream {
+        if flags & FIN != 0 && !resent {
+            flush_at_fin(cx, root, si, dir, sport, dport)?;
         }
-        _ => Ok(()),
+        release_if_finished(cx, si, flags);
+    }
+    Ok(())
+}
+
+/// Frees the reassembly buffers of a stream that has ended: both FINs sent
+/// and acknowledged. (Not on a RST: Wireshark goes on reassembling the
+/// segments still in flight after one.) The small per-stream record stays, as later
+/// segments of the same stream (retransmissions, a reuse of its ports)
+/// still need it to be shown as tshark shows them.
+fn release_if_finished(cx: &mut Cx<'_>, si: usize, flags: u16) {
+    let st = &mut cx.state.tcp_streams[si];
+    let fin_acked =
+        |d: &TcpDir, o: &TcpDir| d.closed && d.next_seq.is_some() && o.last_ack == d.next_seq;
+    let done = flags & ACKF != 0
+        && fin_acked(&st.dirs[0], &st.dirs[1])
+        && fin_acked(&st.dirs[1], &st.dirs[0]);
+    if !done {
+        return;
+    }
+    for d in st.dirs.iter_mut() {
+        if let Some(m) = d.msp.take() {
+            cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(m.data.len());
+        }
     }
 }
 

@@ -332,7 +332,8 @@ pub fn analyze(st: &mut TcpStream, dir: usize, s: Segment) -> Findings {
             break 'retrans;
         }
         if s.len > 0 {
-            if let Some(ra) = rev.last_ack {
+            // Wireshark takes a last ACK of 0 (a RST without ACK) as none.
+            if let Some(ra) = rev.last_ack.filter(|&a| a != 0) {
                 if le(s.seq.wrapping_add(s.len), ra) {
                     f.flags |= SPURIOUS_RETRANSMISSION;
                     break 'retrans;
