@@ -115,6 +115,9 @@ pub struct Msp {
     pub need: Option<usize>,
     /// (frame, offset, bytes) of each segment in it.
     pub frames: Vec<(u64, usize, usize)>,
+    /// It ends where the stream does: segments are only collected until
+    /// the sender's FIN (Wireshark's `DESEGMENT_UNTIL_FIN`).
+    pub until_fin: bool,
 }
 
 impl Msp {
@@ -210,6 +213,9 @@ pub struct TcpStream {
     pub irtt: Option<(i64, u32)>,
     /// Time of the first SYN.
     pub syn_time: Option<(i64, u32)>,
+    /// `tcp.completeness` so far: the `COMPLETENESS_*` bits of
+    /// [`crate::proto::tcp`] seen in this stream.
+    pub completeness: u8,
 }
 
 /// Capture-wide dissection state.
@@ -223,6 +229,11 @@ pub struct State {
     pub udp: FastMap<(Endpoint, Endpoint), u32>,
     /// Bytes held in TCP PDUs under reassembly, over all streams.
     pub reassembly_bytes: usize,
+    /// Set by a protocol over TCP that asks for more bytes: its PDU ends
+    /// only with the sender's FIN. TCP reads and clears it.
+    pub desegment_until_fin: bool,
+    /// Set by TCP while it hands over a PDU that the sender's FIN ended.
+    pub tcp_at_fin: bool,
     /// IPv4 fragments waiting for their datagram.
     pub ip_frags: crate::reassembly::Reassembler,
     /// IPv4 → (MAC, frame) bindings announced by ARP.

@@ -19,6 +19,19 @@ use crate::Cx;
 pub static TEXT_LINES: FieldDef = FieldDef::proto("data-text-lines", "Line-based text data");
 /// `http`.
 pub static PROTO: FieldDef = FieldDef::proto("http", "Hypertext Transfer Protocol");
+/// `http.proxy_connect_host`.
+pub static PROXY_CONNECT_HOST: FieldDef = FieldDef::new(
+    "http.proxy_connect_host",
+    "Proxy-Connect-Hostname",
+    FieldType::String,
+)
+.with_base(Base::None);
+/// `http.proxy_connect_port`.
+pub static PROXY_CONNECT_PORT: FieldDef = FieldDef::new(
+    "http.proxy_connect_port",
+    "Proxy-Connect-Port",
+    FieldType::U16,
+);
 /// `http.notification`.
 pub static NOTIFICATION: FieldDef =
     FieldDef::new("http.notification", "Notification", FieldType::Bool);
@@ -299,6 +312,8 @@ pub static FIELDS: &[FieldRef] = &[
     &NOTIFICATION,
     &RESPONSE,
     &REQUEST,
+    &PROXY_CONNECT_HOST,
+    &PROXY_CONNECT_PORT,
     &RESPONSE_NUMBER,
     &REQUEST_NUMBER,
     &AUTHBASIC,
@@ -582,6 +597,8 @@ pub struct Conversation {
     connect_pending: bool,
     /// A CONNECT succeeded: the rest of the conversation is tunnelled TLS.
     tunnel: bool,
+    /// The target of the last CONNECT request (its URI, `host:port`).
+    connect_target: Option<String>,
     /// Method of the last request.
     last_method: String,
 }
@@ -696,9 +713,27 @@ fn first_line_kind(line: &[u8]) -> Option<First> {
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
     let key = conversation_key(cx);
-    if cx.state.http.map.get(&key).is_some_and(|c| c.tunnel) {
-        // After a successful CONNECT, HTTP hands the stream to TLS.
-        return crate::proto::tls::dissect_tcp_under(cx, tvb, Some("http"));
+    if let Some(c) = cx.state.http.map.get(&key).filter(|c| c.tunnel) {
+        // After a successful CONNECT, HTTP hands the stream to TLS, under
+        // an HTTP tree naming the tunnel's target (as Wireshark does).
+        let target = c.connect_target.clone();
+        cx.pkt.layer("http");
+        cx.pkt
+            .open(&PROTO, &tvb, 0, tvb.reported_len(), Value::None);
+        if let Some((host, port)) = target.as_deref().and_then(|t| t.split_once(':')) {
+            let v = str_val(cx, host);
+            let n = cx.pkt.add(&PROXY_CONNECT_HOST, &tvb, 0, 0, v);
+            cx.pkt.set_generated(n);
+            // strtol: the leading digits, 0 without any.
+            let digits: String = port.chars().take_while(char::is_ascii_digit).collect();
+            let port = digits.parse::<u64>().unwrap_or(0) & 0xffff;
+            let n = cx
+                .pkt
+                .add(&PROXY_CONNECT_PORT, &tvb, 0, 0, Value::UInt(port));
+            cx.pkt.set_generated(n);
+        }
+        cx.pkt.close();
+        return crate::proto::tls::dissect_tcp_under(cx, tvb, None);
     }
     let nobody = cx
         .state
@@ -710,7 +745,8 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     let mut off = 0usize;
     let mut first = true;
     while off < tvb.reported_len() {
-        match parse(data, off, tvb.reported_len(), nobody) {
+        let at_fin = cx.state.tcp_at_fin;
+        match parse(data, off, tvb.reported_len(), nobody, at_fin) {
             Parse::NotHttp => {
                 if !first {
                     cx.pkt.cols.set_fence();
@@ -722,7 +758,11 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                 first_line,
                 kind,
                 more,
+                until_fin,
             } => {
+                // A body that ends with the connection: TCP keeps the rest
+                // of the stream and hands it back at the sender's FIN.
+                cx.state.desegment_until_fin = until_fin;
                 if let (Some(k), true) = (kind, tvb.len() < tvb.reported_len()) {
                     // The message goes on in bytes the capture did not keep:
                     // show what was captured, then stop as Wireshark does
@@ -775,6 +815,8 @@ enum Parse {
         first_line: Option<String>,
         kind: Option<First>,
         more: Option<usize>,
+        /// The body runs until the sender closes the connection.
+        until_fin: bool,
     },
     /// A whole message: headers end at `hend`, then `blen` body bytes.
     Complete {
@@ -786,14 +828,16 @@ enum Parse {
     },
 }
 
-/// Looks for a whole HTTP message at `off` in `data` (`reported` bytes long).
-fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
+/// Looks for a whole HTTP message at `off` in `data` (`reported` bytes long);
+/// `at_fin`: the data is all the sender will send (its FIN came).
+fn parse(data: &[u8], off: usize, reported: usize, nobody: bool, at_fin: bool) -> Parse {
     let Some(l) = line_at(data, off) else {
         return match first_line_kind(&data[off.min(data.len())..]) {
             Some(_) => Parse::Incomplete {
                 first_line: None,
                 kind: None,
                 more: None,
+                until_fin: false,
             },
             None => Parse::NotHttp,
         };
@@ -816,6 +860,7 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
             first_line: Some(fl),
             kind: Some(kind),
             more: None,
+            until_fin: false,
         };
     }
     let body = body_extent(data, &kind, l.next, end, nobody);
@@ -829,13 +874,17 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool) -> Parse {
                 first_line: Some(fl),
                 kind: Some(kind),
                 more: usize::try_from(n - have).ok(),
+                until_fin: false,
             }
         }
-        _ => {
+        // The connection closed: the body is the rest of the stream.
+        Body::UntilClose if at_fin => reported.saturating_sub(end),
+        until => {
             return Parse::Incomplete {
                 first_line: Some(fl),
                 kind: Some(kind),
                 more: None,
+                until_fin: matches!(until, Body::UntilClose),
             }
         }
     };
@@ -1231,6 +1280,7 @@ fn message_tree(
     }
     if is_req && method_name == "CONNECT" {
         conv.connect_pending = true;
+        conv.connect_target = Some(uri_text.clone());
     } else if !is_req && conv.connect_pending {
         conv.connect_pending = false;
         conv.tunnel = (200..300).contains(&status);

@@ -20,6 +20,69 @@ pub static DSTPORT: FieldDef = FieldDef::new("tcp.dstport", "Destination Port", 
 pub static PORT: FieldDef = FieldDef::new("tcp.port", "Source or Destination Port", FieldType::U16);
 /// `tcp.stream`.
 pub static STREAM: FieldDef = FieldDef::new("tcp.stream", "Stream index", FieldType::U32);
+/// `tcp.completeness`: which parts of a connection the capture has shown
+/// so far (a bitmask of [`COMPLETENESS_SYN`] and the others).
+pub static COMPLETENESS: FieldDef = FieldDef::new(
+    "tcp.completeness",
+    "Conversation completeness",
+    FieldType::U8,
+);
+/// `tcp.completeness` bit: a SYN was seen.
+pub const COMPLETENESS_SYN: u8 = 0x01;
+/// `tcp.completeness` bit: a SYN/ACK was seen.
+pub const COMPLETENESS_SYNACK: u8 = 0x02;
+/// `tcp.completeness` bit: an ACK (without SYN) was seen.
+pub const COMPLETENESS_ACK: u8 = 0x04;
+/// `tcp.completeness` bit: a segment with data was seen.
+pub const COMPLETENESS_DATA: u8 = 0x08;
+/// `tcp.completeness` bit: a FIN was seen.
+pub const COMPLETENESS_FIN: u8 = 0x10;
+/// `tcp.completeness` bit: a RST was seen.
+pub const COMPLETENESS_RST: u8 = 0x20;
+
+/// The bits a segment adds to its stream's completeness.
+pub fn completeness_bits(flags: u16, seg_len: usize) -> u8 {
+    let mut b = 0;
+    if flags & SYN != 0 {
+        b |= if flags & ACKF != 0 {
+            COMPLETENESS_SYNACK
+        } else {
+            COMPLETENESS_SYN
+        };
+    } else if flags & ACKF != 0 && seg_len == 0 {
+        // Only a segment without data counts as the handshake's ACK.
+        b |= COMPLETENESS_ACK;
+    }
+    if seg_len > 0 {
+        b |= COMPLETENESS_DATA;
+    }
+    if flags & (FIN | ACKF) == FIN | ACKF {
+        // A FIN without ACK is not counted (as tshark 4.0 shows).
+        b |= COMPLETENESS_FIN;
+    }
+    if flags & RST != 0 {
+        b |= COMPLETENESS_RST;
+    }
+    b
+}
+
+/// How tshark 4.0 names a completeness value.
+pub fn completeness_label(v: u8) -> &'static str {
+    const HANDSHAKE: u8 = COMPLETENESS_SYN | COMPLETENESS_SYNACK | COMPLETENESS_ACK;
+    const END: u8 = COMPLETENESS_FIN | COMPLETENESS_RST;
+    match v {
+        COMPLETENESS_SYN => "Incomplete, SYN_SENT",
+        0x03 => "Incomplete, CLIENT_ESTABLISHED",
+        HANDSHAKE => "Incomplete, ESTABLISHED",
+        0x0f => "Incomplete, DATA",
+        _ if (v & !END) == (HANDSHAKE | COMPLETENESS_DATA) && (v & END) != 0 => {
+            "Complete, WITH_DATA"
+        }
+        _ if (v & !END) == HANDSHAKE && (v & END) != 0 => "Complete, NO_DATA",
+        _ => "Incomplete",
+    }
+}
+
 /// `tcp.len`.
 pub static LEN: FieldDef = FieldDef::new("tcp.len", "TCP Segment Len", FieldType::U32);
 /// `tcp.seq`.
@@ -184,6 +247,7 @@ pub static FIELDS: &[FieldRef] = &[
     &DSTPORT,
     &PORT,
     &STREAM,
+    &COMPLETENESS,
     &LEN,
     &SEQ,
     &SEQ_RAW,
@@ -346,7 +410,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     // Options first (the SYN's window scale decides the stream state).
     let mut opts = Opts::default();
     if hl > 20 {
-        tvb.ensure(20, hl - 20)?;
+        // Options cut short by the capture are read as far as they go.
         opts = scan_options(&tvb, hl);
     }
     // Stream state.
@@ -365,7 +429,8 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         _ => None,
     };
     let reused_ports = stream.is_some_and(|s| s.2);
-    let stream = stream.map(|(a, b, _)| (a, b));
+    let first_of_stream = stream.is_some_and(|s| s.3);
+    let stream = stream.map(|(a, b, _, _)| (a, b));
     let (rel_seq, rel_ack, scale, index, trel, tdelta) = match stream {
         Some((si, dir)) => {
             let st = &cx.state.tcp_streams[si];
@@ -396,9 +461,17 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     };
     let mut findings = super::tcp_analysis::Findings::default();
     let mut irtt = None;
+    let mut completeness = 0;
     if let Some((si, dir)) = stream {
         let st = &mut cx.state.tcp_streams[si];
         st.prev_ts = ts;
+        // Shown as it was before this segment (tshark's single pass).
+        completeness = st.completeness;
+        // tshark counts nothing from a stream's first segment unless it
+        // is a SYN.
+        if !first_of_stream || flags & (SYN | ACKF) == SYN {
+            st.completeness |= completeness_bits(flags, seg_len);
+        }
         let seg = super::tcp_analysis::Segment {
             seq,
             ack,
@@ -431,6 +504,17 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     if has_stream {
         let n = cx.pkt.add(&STREAM, &tvb, 0, 0, Value::UInt(index as u64));
         cx.pkt.set_generated(n);
+        let n = cx
+            .pkt
+            .add(&COMPLETENESS, &tvb, 0, 0, Value::UInt(completeness as u64));
+        cx.pkt.set_generated(n);
+        cx.pkt.set_label(
+            n,
+            format_args!(
+                "[Conversation completeness: {} ({completeness})]",
+                completeness_label(completeness)
+            ),
+        );
     }
     let n = cx.pkt.add(&LEN, &tvb, 12, 1, Value::UInt(seg_len as u64));
     cx.pkt.set_generated(n);
@@ -656,20 +740,82 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             .set_label(n, format_args!("TCP payload ({seg_len} bytes)"));
     }
     cx.pkt.close();
-    if seg_len == 0 {
-        return Ok(());
-    }
     use super::tcp_analysis::{FAST_RETRANSMISSION, RETRANSMISSION, SPURIOUS_RETRANSMISSION};
     let resent =
         findings.flags & (RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) != 0;
-    match stream {
-        Some((si, dir)) => reassemble(
-            cx, root, payload, seq, seg_len, si, dir, sport, dport, resent,
-        ),
-        // Data already seen is not handed to the protocol above again.
-        None if resent => Ok(()),
-        None => app(cx, payload, sport, dport),
+    if seg_len > 0 {
+        match stream {
+            Some((si, dir)) => reassemble(
+                cx, root, payload, seq, seg_len, si, dir, sport, dport, resent,
+            )?,
+            // Data already seen is not handed to the protocol above again.
+            None if resent => return Ok(()),
+            None => return app(cx, payload, sport, dport),
+        }
     }
+    if let Some((si, dir)) = stream {
+        if flags & FIN != 0 && !resent {
+            flush_at_fin(cx, root, si, dir, sport, dport)?;
+        }
+        release_if_finished(cx, si, flags);
+    }
+    Ok(())
+}
+
+/// Frees the reassembly buffers of a stream that has ended: both FINs sent
+/// and acknowledged. (Not on a RST: Wireshark goes on reassembling the
+/// segments still in flight after one.) The small per-stream record stays, as later
+/// segments of the same stream (retransmissions, a reuse of its ports)
+/// still need it to be shown as tshark shows them.
+fn release_if_finished(cx: &mut Cx<'_>, si: usize, flags: u16) {
+    let st = &mut cx.state.tcp_streams[si];
+    let fin_acked =
+        |d: &TcpDir, o: &TcpDir| d.closed && d.next_seq.is_some() && o.last_ack == d.next_seq;
+    let done = flags & ACKF != 0
+        && fin_acked(&st.dirs[0], &st.dirs[1])
+        && fin_acked(&st.dirs[1], &st.dirs[0]);
+    if !done {
+        return;
+    }
+    for d in st.dirs.iter_mut() {
+        if let Some(m) = d.msp.take() {
+            cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(m.data.len());
+        }
+    }
+}
+
+/// The sender's FIN ends a PDU that lasts until the end of its stream (an
+/// HTTP body without a length): it is handed over whole in the FIN's frame.
+fn flush_at_fin(
+    cx: &mut Cx<'_>,
+    root: u32,
+    si: usize,
+    dir: usize,
+    sport: u16,
+    dport: u16,
+) -> R<()> {
+    let d = &mut cx.state.tcp_streams[si].dirs[dir];
+    let contiguous = d
+        .msp
+        .as_ref()
+        .is_some_and(|m| m.until_fin && m.have.len() == 1 && m.have[0].0 == 0);
+    if !contiguous {
+        return Ok(());
+    }
+    let Some(mut msp) = d.msp.take() else {
+        return Ok(());
+    };
+    cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(msp.data.len());
+    msp.until_fin = false;
+    let number = cx.pkt.meta.number;
+    if msp.frames.last().map(|f| f.0) != Some(number) {
+        // The FIN itself is listed as a segment without data.
+        msp.frames.push((number, msp.data.len(), 0));
+    }
+    cx.state.tcp_at_fin = true;
+    let r = complete(cx, root, msp, si, dir, sport, dport);
+    cx.state.tcp_at_fin = false;
+    r
 }
 
 /// Hands a payload to the protocol above by port, or shows it as data.
@@ -710,6 +856,9 @@ fn reassemble(
         let inside = off >= 0
             && match msp.need {
                 Some(n) => (off as usize) < n,
+                // Until the FIN: every later byte belongs to it, a gap
+                // left by a lost segment included.
+                None if msp.until_fin => true,
                 // Size unknown: only the next bytes in order belong to it.
                 None => off as usize <= msp.data.len(),
             };
@@ -725,6 +874,11 @@ fn reassemble(
             }
             msp.insert(off, payload.data(), number);
             cx.state.reassembly_bytes += growth;
+            if msp.until_fin {
+                // Collected until the FIN, without asking the protocol.
+                segment_note(cx);
+                return Ok(());
+            }
             if !msp.ready() {
                 segment_note(cx);
                 return Ok(());
@@ -825,7 +979,9 @@ fn fresh(
     let proto_len = cx.pkt.protocols.len();
     let saved_proto = cx.pkt.cols.protocol.clone();
     cx.desegment = None;
+    cx.state.desegment_until_fin = false;
     let r = app(cx, payload, sport, dport);
+    let until_fin = std::mem::take(&mut cx.state.desegment_until_fin);
     let Some(d) = cx.desegment.take() else {
         return r;
     };
@@ -836,13 +992,13 @@ fn fresh(
     if d.offset == 0 {
         // Nothing complete in this segment: it only starts a PDU. Wireshark
         // forgets the layers of a dissector that took no bytes (HTTP) but
-        // keeps TLS's, which always claims the segment.
-        let layers = cx.pkt.protocols.get(proto_len..).unwrap_or("").to_string();
-        cx.pkt.rollback(mark);
-        cx.pkt.cols.set_protocol(&saved_proto);
-        if layers.split(':').any(|l| l == "tls") {
-            cx.pkt.protocols.push_str(&layers);
+        // keeps TLS's: TLS adds its (then empty) tree before it asks for
+        // more bytes, under whatever the layers between added.
+        let layers = cx.pkt.protocols.get(proto_len..).unwrap_or("");
+        if !layers.split(':').any(|l| l == "tls") {
+            cx.pkt.rollback(mark);
         }
+        cx.pkt.cols.set_protocol(&saved_proto);
     }
     let mut msp = crate::state::Msp {
         seq: seq.wrapping_add(d.offset as u32),
@@ -850,6 +1006,7 @@ fn fresh(
     };
     msp.insert(0, &payload.data()[d.offset..], number);
     msp.need = d.more.map(|m| msp.data.len() + m);
+    msp.until_fin = until_fin;
     keep(cx, crate::NIL, si, dir, msp);
     if d.offset == 0 && !after_pdu {
         // Only a segment that completes nothing is marked.
@@ -879,7 +1036,9 @@ fn complete(
     show_segments(cx, root, &msp, bytes.len(), ds);
     let tvb = Tvb::new(&bytes, bytes.len(), ds);
     cx.desegment = None;
+    cx.state.desegment_until_fin = false;
     let r = app(cx, tvb, sport, dport);
+    let until_fin = std::mem::take(&mut cx.state.desegment_until_fin);
     match cx.desegment.take() {
         Some(d) if d.offset == 0 && bytes.len() < MAX_PDU => {
             // Still not whole: keep waiting, and show this as a segment.
@@ -891,6 +1050,7 @@ fn complete(
             msp.data = bytes.to_vec();
             msp.have = vec![(0, have)];
             msp.need = d.more.map(|m| have + m);
+            msp.until_fin = until_fin;
             keep(cx, root, si, dir, msp);
             Ok(())
         }
@@ -904,6 +1064,7 @@ fn complete(
             let number = cx.pkt.meta.number;
             next.insert(0, &bytes[d.offset..], number);
             next.need = d.more.map(|m| next.data.len() + m);
+            next.until_fin = until_fin;
             keep(cx, root, si, dir, next);
             Ok(())
         }
@@ -936,10 +1097,14 @@ fn show_segments(cx: &mut Cx<'_>, root: u32, msp: &crate::state::Msp, total: usi
         let c = cx
             .pkt
             .add_under(n, &SEGMENT, ds, *off as u32, *l as u32, Value::UInt(*f));
-        cx.pkt.set_label(
-            c,
-            format_args!("[Frame: {f}, payload: {}-{} ({l} bytes)]", off, off + l - 1),
-        );
+        if *l == 0 {
+            cx.pkt.set_label(c, format_args!("[Frame: {f} (no data)]"));
+        } else {
+            cx.pkt.set_label(
+                c,
+                format_args!("[Frame: {f}, payload: {}-{} ({l} bytes)]", off, off + l - 1),
+            );
+        }
     }
     let c = cx.pkt.add_under(
         n,
@@ -983,7 +1148,8 @@ fn opts_base(cx: &Cx<'_>, stream: Option<(usize, usize)>) -> Option<u32> {
 }
 
 /// Finds or creates the stream of a segment and updates its state; returns
-/// (stream slot, direction, whether a new stream reused an old one's ports).
+/// (stream slot, direction, whether a new stream reused an old one's ports,
+/// whether this segment started the stream).
 #[allow(clippy::too_many_arguments)]
 fn stream_of(
     cx: &mut Cx<'_>,
@@ -994,7 +1160,7 @@ fn stream_of(
     ack: u32,
     ws: Option<u8>,
     ts: (i64, u32),
-) -> (usize, usize, bool) {
+) -> (usize, usize, bool, bool) {
     let (key, rev) = conv_key(src, dst);
     let dir = rev as usize;
     let syn_only = flags & SYN != 0 && flags & ACKF == 0;
@@ -1015,6 +1181,7 @@ fn stream_of(
         None => None,
     };
     let mut reused = existing.is_some() && slot.is_none();
+    let new = slot.is_none();
     let slot = match slot {
         Some(s) => s,
         None => {
@@ -1026,6 +1193,7 @@ fn stream_of(
                 prev_ts: ts,
                 irtt: None,
                 syn_time: None,
+                completeness: 0,
             });
             let s = cx.state.tcp_streams.len() - 1;
             cx.state.tcp.insert(key, s);
@@ -1037,7 +1205,10 @@ fn stream_of(
         let d = &mut st.dirs[dir];
         if flags & (SYN | ACKF) == SYN | ACKF && d.base_seq.is_some_and(|b| b != seq) {
             // A SYN/ACK that answers a newer SYN: Wireshark flags it and
-            // counts this side from it.
+            // counts this side from it, its sequence analysis started over.
+            let held = d.msp.as_ref().map_or(0, |m| m.data.len());
+            *d = TcpDir::default();
+            cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(held);
             d.base_seq = Some(seq);
             d.syn_seen = true;
             d.win_shift = Some(ws.map(|w| w.min(14) as i8).unwrap_or(-2));
@@ -1061,7 +1232,7 @@ fn stream_of(
             o.base_seq = Some(ack.wrapping_sub(1));
         }
     }
-    (slot, dir, reused)
+    (slot, dir, reused, new)
 }
 
 fn scan_options(tvb: &Tvb<'_>, hl: usize) -> Opts {
@@ -1092,7 +1263,7 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
     let sp = Span {
         src: Src::Data(tvb.ds()),
         start: tvb.base() + 20,
-        len: (hl - 20) as u32,
+        len: hl.min(tvb.len()).saturating_sub(20) as u32,
     };
     let n = cx.pkt.open(&OPTIONS, tvb, 20, hl - 20, Value::Bytes(sp));
     if cx.pkt.labelled(n) {
@@ -1105,126 +1276,137 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
     let mut info = String::new();
     let mut nops = 0u32;
     let mut mss_seen = false;
-    while off < hl {
-        let kind = tvb.u8(off)?;
-        nops = if kind == 1 { nops + 1 } else { 0 };
-        mss_seen |= kind == 2;
-        if kind == 0 || kind == 1 {
-            let sp = Span {
-                src: Src::Data(tvb.ds()),
-                start: tvb.base() + off as u32,
-                len: 1,
-            };
-            let f = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
-            let o = cx.pkt.open(f, tvb, off, 1, Value::Bytes(sp));
-            cx.pkt.set_label(o, format_args!("{}", f.name));
-            cx.pkt
-                .add(&OPTION_KIND, tvb, off, 1, Value::UInt(kind as u64));
-            cx.pkt.close();
-            if nops == 4 {
-                cx.pkt.expert(
-                    "tcp",
-                    Severity::Warning,
-                    Group::Protocol,
-                    format_args!("4 NOP in a row - a router may have removed some options"),
-                );
-            }
-            off += 1;
-            if kind == 0 {
-                break;
-            }
-            continue;
-        }
-        let len = tvb.u8(off + 1)? as usize;
-        if len < 2 || off + len > hl {
-            break;
-        }
-        match (kind, len) {
-            (2, 4) => {
-                let mss = tvb.u16(off + 2)?;
-                let o = cx.pkt.open(&OPT_MSS, tvb, off, len, Value::None);
-                cx.pkt.set_label(
-                    o,
-                    format_args!("TCP Option - Maximum segment size: {mss} bytes"),
-                );
-                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(2));
-                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(4));
-                cx.pkt
-                    .add(&OPT_MSS_VAL, tvb, off + 2, 2, Value::UInt(mss as u64));
-                cx.pkt.close();
-                let _ = write!(info, " MSS={mss}");
-            }
-            (3, 3) => {
-                let shift = tvb.u8(off + 2)?;
-                let mult = 1u64 << shift.min(14);
-                let o = cx.pkt.open(&OPT_WS, tvb, off, len, Value::None);
-                cx.pkt.set_label(
-                    o,
-                    format_args!("TCP Option - Window scale: {shift} (multiply by {mult})"),
-                );
-                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(3));
-                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(3));
-                cx.pkt
-                    .add(&OPT_WS_SHIFT, tvb, off + 2, 1, Value::UInt(shift as u64));
-                cx.pkt.add(&OPT_WS_MULT, tvb, off + 2, 1, Value::UInt(mult));
-                cx.pkt.close();
-                let _ = write!(info, " WS={mult}");
-            }
-            (4, 2) => {
-                let o = cx.pkt.open(&OPT_SACK_PERM, tvb, off, len, Value::None);
-                cx.pkt
-                    .set_label(o, format_args!("TCP Option - SACK permitted"));
-                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(4));
-                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(2));
-                cx.pkt.close();
-                info.push_str(" SACK_PERM");
-            }
-            (5, _) => {
-                let o = cx.pkt.open(&OPT_SACK, tvb, off, len, Value::None);
-                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(5));
-                cx.pkt
-                    .add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(len as u64));
-                let mut p = off + 2;
-                let mut label = String::from("TCP Option - SACK");
-                while p + 8 <= off + len {
-                    let le = tvb.u32(p)?.wrapping_sub(sack_base.unwrap_or(0));
-                    let re = tvb.u32(p + 4)?.wrapping_sub(sack_base.unwrap_or(0));
-                    cx.pkt.add(&OPT_SACK_LE, tvb, p, 4, Value::UInt(le as u64));
-                    cx.pkt
-                        .add(&OPT_SACK_RE, tvb, p + 4, 4, Value::UInt(re as u64));
-                    let _ = write!(label, " {le}-{re}");
-                    let _ = write!(info, " SLE={le} SRE={re}");
-                    p += 8;
-                }
-                cx.pkt.set_label(o, format_args!("{label}"));
-                cx.pkt.close();
-            }
-            (8, 10) => {
-                let tsval = tvb.u32(off + 2)?;
-                let tsecr = tvb.u32(off + 6)?;
-                let o = cx.pkt.open(&OPT_TS, tvb, off, len, Value::None);
-                cx.pkt.set_label(
-                    o,
-                    format_args!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
-                );
-                cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(8));
-                cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(10));
-                cx.pkt
-                    .add(&OPT_TSVAL, tvb, off + 2, 4, Value::UInt(tsval as u64));
-                cx.pkt
-                    .add(&OPT_TSECR, tvb, off + 6, 4, Value::UInt(tsecr as u64));
-                cx.pkt.close();
-                let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
-            }
-            _ => {
-                tvb.ensure(off, len)?;
+    // A truncated option list ends in an error after the options before
+    // it are shown, and their Info text still counts.
+    let mut list = || -> R<()> {
+        while off < hl {
+            let kind = tvb.u8(off)?;
+            nops = if kind == 1 { nops + 1 } else { 0 };
+            mss_seen |= kind == 2;
+            if kind == 0 || kind == 1 {
+                let sp = Span {
+                    src: Src::Data(tvb.ds()),
+                    start: tvb.base() + off as u32,
+                    len: 1,
+                };
+                let f = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
+                let o = cx.pkt.open(f, tvb, off, 1, Value::Bytes(sp));
+                cx.pkt.set_label(o, format_args!("{}", f.name));
                 cx.pkt
                     .add(&OPTION_KIND, tvb, off, 1, Value::UInt(kind as u64));
+                cx.pkt.close();
+                if nops == 4 {
+                    cx.pkt.expert(
+                        "tcp",
+                        Severity::Warning,
+                        Group::Protocol,
+                        format_args!("4 NOP in a row - a router may have removed some options"),
+                    );
+                }
+                off += 1;
+                if kind == 0 {
+                    break;
+                }
+                continue;
             }
+            let len = tvb.u8(off + 1)? as usize;
+            if len < 2 || off + len > hl {
+                break;
+            }
+            match (kind, len) {
+                (2, 4) => {
+                    let mss = tvb.u16(off + 2)?;
+                    let o = cx.pkt.open(&OPT_MSS, tvb, off, len, Value::None);
+                    cx.pkt.set_label(
+                        o,
+                        format_args!("TCP Option - Maximum segment size: {mss} bytes"),
+                    );
+                    cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(2));
+                    cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(4));
+                    cx.pkt
+                        .add(&OPT_MSS_VAL, tvb, off + 2, 2, Value::UInt(mss as u64));
+                    cx.pkt.close();
+                    let _ = write!(info, " MSS={mss}");
+                }
+                (3, 3) => {
+                    let shift = tvb.u8(off + 2)?;
+                    let mult = 1u64 << shift.min(14);
+                    let o = cx.pkt.open(&OPT_WS, tvb, off, len, Value::None);
+                    cx.pkt.set_label(
+                        o,
+                        format_args!("TCP Option - Window scale: {shift} (multiply by {mult})"),
+                    );
+                    cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(3));
+                    cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(3));
+                    cx.pkt
+                        .add(&OPT_WS_SHIFT, tvb, off + 2, 1, Value::UInt(shift as u64));
+                    cx.pkt.add(&OPT_WS_MULT, tvb, off + 2, 1, Value::UInt(mult));
+                    cx.pkt.close();
+                    let _ = write!(info, " WS={mult}");
+                }
+                (4, 2) => {
+                    let o = cx.pkt.open(&OPT_SACK_PERM, tvb, off, len, Value::None);
+                    cx.pkt
+                        .set_label(o, format_args!("TCP Option - SACK permitted"));
+                    cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(4));
+                    cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(2));
+                    cx.pkt.close();
+                    info.push_str(" SACK_PERM");
+                }
+                (5, _) => {
+                    let o = cx.pkt.open(&OPT_SACK, tvb, off, len, Value::None);
+                    cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(5));
+                    cx.pkt
+                        .add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(len as u64));
+                    let mut p = off + 2;
+                    let mut label = String::from("TCP Option - SACK");
+                    while p + 8 <= off + len {
+                        let le = tvb.u32(p)?.wrapping_sub(sack_base.unwrap_or(0));
+                        let re = tvb.u32(p + 4)?.wrapping_sub(sack_base.unwrap_or(0));
+                        cx.pkt.add(&OPT_SACK_LE, tvb, p, 4, Value::UInt(le as u64));
+                        cx.pkt
+                            .add(&OPT_SACK_RE, tvb, p + 4, 4, Value::UInt(re as u64));
+                        let _ = write!(label, " {le}-{re}");
+                        let _ = write!(info, " SLE={le} SRE={re}");
+                        p += 8;
+                    }
+                    cx.pkt.set_label(o, format_args!("{label}"));
+                    cx.pkt.close();
+                }
+                (8, 10) => {
+                    let o = cx.pkt.open(&OPT_TS, tvb, off, len, Value::None);
+                    let (tsval, tsecr) = match (tvb.u32(off + 2), tvb.u32(off + 6)) {
+                        (Ok(a), Ok(b)) => (a, b),
+                        (Err(e), _) | (_, Err(e)) => {
+                            cx.pkt.close();
+                            return Err(e);
+                        }
+                    };
+                    cx.pkt.set_label(
+                        o,
+                        format_args!("TCP Option - Timestamps: TSval {tsval}, TSecr {tsecr}"),
+                    );
+                    cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(8));
+                    cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(10));
+                    cx.pkt
+                        .add(&OPT_TSVAL, tvb, off + 2, 4, Value::UInt(tsval as u64));
+                    cx.pkt
+                        .add(&OPT_TSECR, tvb, off + 6, 4, Value::UInt(tsecr as u64));
+                    cx.pkt.close();
+                    let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+                }
+                _ => {
+                    tvb.ensure(off, len)?;
+                    cx.pkt
+                        .add(&OPTION_KIND, tvb, off, 1, Value::UInt(kind as u64));
+                }
+            }
+            off += len;
         }
-        off += len;
-    }
-    if syn && !mss_seen {
+        Ok(())
+    };
+    let r = list();
+    if syn && !mss_seen && r.is_ok() {
         cx.pkt.expert(
             "tcp",
             Severity::Note,
@@ -1236,7 +1418,7 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
     if !cx.pkt.cols.info_off {
         cx.pkt.cols.info.push_str(&info);
     }
-    Ok(())
+    r
 }
 
 fn option_summary(tvb: &Tvb<'_>, hl: usize) -> String {

@@ -332,7 +332,8 @@ pub fn analyze(st: &mut TcpStream, dir: usize, s: Segment) -> Findings {
             break 'retrans;
         }
         if s.len > 0 {
-            if let Some(ra) = rev.last_ack {
+            // Wireshark takes a last ACK of 0 (a RST without ACK) as none.
+            if let Some(ra) = rev.last_ack.filter(|&a| a != 0) {
                 if le(s.seq.wrapping_add(s.len), ra) {
                     f.flags |= SPURIOUS_RETRANSMISSION;
                     break 'retrans;
@@ -400,7 +401,14 @@ pub fn show(cx: &mut Cx<'_>, tvb: &Tvb<'_>, f: &Findings, irtt: Option<(i64, u32
         cx.pkt.set_generated(fl);
         cx.pkt.set_label(fl, format_args!("[TCP Analysis Flags]"));
         let mut prefixes: Vec<String> = Vec::new();
-        let checks: [(u32, FieldRef, Severity, &str, &str); 14] = [
+        let checks: [(u32, FieldRef, Severity, &str, &str); 15] = [
+            (
+                REUSED_PORTS,
+                &F_REUSED_PORTS,
+                Severity::Note,
+                "A new tcp session is started with the same ports as an earlier session in this trace",
+                "[TCP Port numbers reused] ",
+            ),
             (
                 RETRANSMISSION,
                 &F_RETRANSMISSION,
@@ -524,8 +532,9 @@ pub fn show(cx: &mut Cx<'_>, tvb: &Tvb<'_>, f: &Findings, irtt: Option<(i64, u32
             cx.pkt
                 .expert("tcp", sev, Group::Sequence, format_args!("{msg}"));
             cx.pkt.close();
-            if bit == FAST_RETRANSMISSION {
-                // tshark also marks a fast retransmission as a retransmission.
+            if bit == FAST_RETRANSMISSION || bit == SPURIOUS_RETRANSMISSION {
+                // tshark also marks a fast or spurious retransmission as a
+                // retransmission.
                 let n = cx.pkt.add(&F_RETRANSMISSION, tvb, 0, 0, Value::None);
                 cx.pkt.set_generated(n);
                 cx.pkt.set_label(
