@@ -432,6 +432,26 @@ impl Capture {
             }
             if let Some(until) = draining {
                 if now >= until {
+                    // What the kernel still holds in partly filled blocks:
+                    // stop it writing, let a copy in flight land, then read
+                    // every block left (bounded by the ring sizes).
+                    for r in self.rings.iter_mut() {
+                        let _ = r.detach();
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    let most = self
+                        .rings
+                        .iter()
+                        .map(|r| r.block_count())
+                        .max()
+                        .unwrap_or(0);
+                    for _ in 0..=most {
+                        match self.deliver_ready(sink, &mut scratch)? {
+                            Delivered::Stop => return Ok(()),
+                            Delivered::None => break,
+                            Delivered::Some => {}
+                        }
+                    }
                     let _ = self.release(sink, None)?;
                     return Ok(());
                 }

@@ -29,6 +29,8 @@ pub(crate) const ARPHRD_NONE: u16 = 0xfffe;
 const BLK_STATUS: usize = 8;
 const BLK_NUM_PKTS: usize = 12;
 const BLK_FIRST_PKT: usize = 16;
+/// `hdr.bh1.seq_num`: the kernel numbers the blocks it opens, one up each.
+const BLK_SEQ: usize = 24;
 /// Offsets in `struct tpacket3_hdr`, then the `sockaddr_ll` that follows it
 /// at `TPACKET_ALIGN(sizeof(tpacket3_hdr))` = 48.
 const PKT_NEXT: usize = 0;
@@ -69,6 +71,13 @@ pub(crate) struct Ring {
     block_size: usize,
     block_count: usize,
     next: usize,
+    /// Sequence number of the last block handed to us and given back.
+    last_seq: Option<u64>,
+    /// Set by [`Ring::detach`]: the kernel writes no more packets, so the
+    /// block it was filling may be read once ([`Ring::ready_block`]).
+    detached: bool,
+    /// The partly filled block was read after `detach`.
+    swept: bool,
 }
 
 // SAFETY: the mapping is owned by this value alone (no other handle to it
@@ -369,6 +378,9 @@ impl Ring {
             block_size: cfg.block_size as usize,
             block_count: cfg.block_count as usize,
             next: 0,
+            last_seq: None,
+            detached: false,
+            swept: false,
         };
         // SAFETY: sockaddr_ll is plain old data; all zeroes is valid.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -404,6 +416,11 @@ impl Ring {
         Ok((ring, facts))
     }
 
+    /// Number of blocks in the ring.
+    pub(crate) fn block_count(&self) -> usize {
+        self.block_count
+    }
+
     /// The socket, for poll(2).
     pub(crate) fn fd(&self) -> RawFd {
         self.fd.as_raw_fd()
@@ -417,26 +434,86 @@ impl Ring {
         unsafe { &*(self.map.add(block * self.block_size + BLK_STATUS) as *const AtomicU32) }
     }
 
-    /// The next block in ring order, if the kernel has handed it to us.
-    pub(crate) fn ready_block(&self) -> Option<&[u8]> {
-        let st = self.status(self.next).load(Ordering::Acquire);
-        if st & libc::TP_STATUS_USER == 0 {
-            return None;
+    fn block(&self, block: usize) -> &[u8] {
+        // SAFETY: `block` < block_count, so the range lies inside the
+        // mapping, which lives as long as `self`.
+        unsafe {
+            std::slice::from_raw_parts(self.map.add(block * self.block_size), self.block_size)
         }
-        // SAFETY: we own this block (status USER, read with Acquire, so the
-        // kernel's writes to it are visible); the kernel does not touch it
-        // until `release_block` stores TP_STATUS_KERNEL, which needs
-        // `&mut self` and so ends this borrow first.
-        Some(unsafe {
-            std::slice::from_raw_parts(self.map.add(self.next * self.block_size), self.block_size)
-        })
     }
 
-    /// Gives the current block back to the kernel and moves to the next.
+    /// The next block in ring order, if the kernel has handed it to us;
+    /// after [`Ring::detach`], also (once) the block the kernel was still
+    /// filling, when it holds packets.
+    pub(crate) fn ready_block(&self) -> Option<&[u8]> {
+        if self.swept {
+            return None;
+        }
+        let st = self.status(self.next).load(Ordering::Acquire);
+        if st & libc::TP_STATUS_USER != 0 {
+            // We own this block (status USER, read with Acquire, so the
+            // kernel's writes to it are visible); the kernel does not touch
+            // it until `release_block` stores TP_STATUS_KERNEL, which needs
+            // `&mut self` and so ends this borrow first.
+            return Some(self.block(self.next));
+        }
+        if !self.detached {
+            return None;
+        }
+        // Detached: the kernel's current block, if it is the one opened
+        // after the last we read (a block not yet reopened still carries
+        // the old count) and has packets. The kernel's retire timer is
+        // not relied on at the end: on some kernels it does not fire for
+        // a block opened after a quiet spell, and its packets would be
+        // lost with the socket.
+        let b = self.block(self.next);
+        let seq = b
+            .get(BLK_SEQ..BLK_SEQ + 8)
+            .map(|s| u64::from_ne_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))?;
+        let fresh = self.last_seq.is_none_or(|l| seq == l.wrapping_add(1));
+        (fresh && rd32(b, BLK_NUM_PKTS).unwrap_or(0) > 0).then_some(b)
+    }
+
+    /// Gives the current block back to the kernel and moves to the next
+    /// (the swept partial block is only marked as read).
     pub(crate) fn release_block(&mut self) {
+        let st = self.status(self.next).load(Ordering::Acquire);
+        if st & libc::TP_STATUS_USER == 0 {
+            self.swept = true;
+            return;
+        }
+        let b = self.block(self.next);
+        self.last_seq = b
+            .get(BLK_SEQ..BLK_SEQ + 8)
+            .map(|s| u64::from_ne_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]));
         self.status(self.next)
             .store(libc::TP_STATUS_KERNEL, Ordering::Release);
         self.next = (self.next + 1) % self.block_count;
+    }
+
+    /// Stops the kernel from writing packets into the ring (a socket
+    /// filter that accepts nothing), so that the partly filled block can
+    /// be read by [`Ring::ready_block`].
+    pub(crate) fn detach(&mut self) -> io::Result<()> {
+        // BPF_RET | BPF_K with k = 0: keep 0 bytes of every packet.
+        let mut code = [libc::sock_filter {
+            code: 0x06,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }];
+        let prog = libc::sock_fprog {
+            len: 1,
+            filter: code.as_mut_ptr(),
+        };
+        setsockopt(
+            self.fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            &prog,
+        )?;
+        self.detached = true;
+        Ok(())
     }
 
     /// Reads and clears the socket's pending error (SO_ERROR), which the
