@@ -538,13 +538,28 @@ async fn drive(shared: Arc<Shared>) {
     }
 }
 
+/// Whether UDP GSO is switched off with `WIRELAB_RUDP_GSO=off` (or `0`).
+/// A capture on loopback sees a GSO send as one datagram holding a whole
+/// run of packets (loopback does not cut it up), as tcpdump and tshark show
+/// it; with GSO off every packet is its own datagram there too.
+fn gso_off() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| {
+        std::env::var("WIRELAB_RUDP_GSO").is_ok_and(|v| matches!(v.as_str(), "off" | "0"))
+    })
+}
+
 /// Sends `out` in order, one `sendmsg` per run of datagrams to the same
 /// destination when the kernel does UDP GSO: every datagram of a run but the
 /// last has the run's segment size, the last may be shorter.
 async fn send_all(shared: &Shared, out: &[crate::Transmit], buf: &mut Vec<u8>) {
     let mut i = 0;
     while let Some(first) = out.get(i) {
-        let max_segments = shared.udp.max_gso_segments().max(1);
+        let max_segments = if gso_off() {
+            1
+        } else {
+            shared.udp.max_gso_segments().max(1)
+        };
         let dest = first.destination;
         let seg = first.contents.len();
         buf.clear();
