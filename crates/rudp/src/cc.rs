@@ -441,11 +441,24 @@ impl Bbr {
     /// without these terms the window, not the path, sets the rate.
     fn target_window(&self) -> u64 {
         match self.bdp() {
-            Some(bdp) => {
-                ((self.cwnd_gain * bdp) as u64 + self.extra_acked + 3 * self.send_quantum())
-                    .max(4 * self.mss)
-            }
+            Some(bdp) => ((self.cwnd_gain * bdp) as u64
+                + self.aggregation_allowance()
+                + 3 * self.send_quantum())
+            .max(4 * self.mss),
             None => BBR_INITIAL_WINDOW_PACKETS * self.mss,
+        }
+    }
+
+    /// The ACK-aggregation allowance added to the window: only once the
+    /// pipe is full (Linux BBR's `bbr_full_bw_reached` check). In STARTUP
+    /// the window already grows by every acknowledged byte, and the
+    /// bandwidth estimate lags the ACK rate, so aggregation measured then
+    /// is mostly the ramp itself and would only stand in the queue.
+    fn aggregation_allowance(&self) -> u64 {
+        if self.state == BbrState::Startup {
+            0
+        } else {
+            self.extra_acked
         }
     }
 
@@ -460,7 +473,7 @@ impl Bbr {
     /// of the current aggregation epoch; a windowed max over 10 rounds,
     /// capped by the window and by 100 ms at the bottleneck rate.
     fn update_ack_aggregation(&mut self, now: Instant, newly_acked: u64) {
-        if self.btl_bw <= 0.0 || newly_acked == 0 {
+        if self.btl_bw <= 0.0 || newly_acked == 0 || self.state == BbrState::Startup {
             return;
         }
         let start = *self.extra_acked_start.get_or_insert(now);
