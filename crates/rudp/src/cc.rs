@@ -742,6 +742,40 @@ mod tests {
     }
 
     #[test]
+    fn bbr_no_aggregation_allowance_in_startup() {
+        // 20 ms RTT; during STARTUP every round acknowledges twice what the
+        // (lagging) bandwidth estimate explains. That is the ramp, not ACK
+        // aggregation: no allowance is measured or added to the window.
+        let t0 = Instant::now();
+        let mut c = Bbr::new(1000);
+        let mut r = Rtt::new(Duration::from_millis(20));
+        r.update(Duration::from_millis(20), Duration::ZERO);
+        let mut delivered = 0;
+        let mut now = t0;
+        let mut per_round = 32_000;
+        for _ in 0..6 {
+            now += Duration::from_millis(20);
+            let rs = RateSample {
+                delivered: per_round,
+                lost: 0,
+                interval: Duration::from_millis(20),
+                prior_delivered: delivered,
+                total_delivered: delivered + per_round,
+                rtt: Duration::from_millis(20),
+                app_limited: false,
+                bytes_in_flight: per_round,
+            };
+            delivered += per_round;
+            c.on_ack(now, now, per_round, &r);
+            c.on_rate_sample(now, &rs, &r);
+            assert_eq!(c.state, BbrState::Startup);
+            assert_eq!(c.aggregation_allowance(), 0);
+            assert!(c.extra_acked_samples.is_empty());
+            per_round *= 2;
+        }
+    }
+
+    #[test]
     fn bbr_window_covers_ack_bursts_at_sub_ms_rtt() {
         // 1 Gbit/s path with a 100 µs RTT (BDP 12.5 kB), but the ACKs come
         // in bursts: 1 MB acknowledged at once every 8 ms.
