@@ -441,11 +441,24 @@ impl Bbr {
     /// without these terms the window, not the path, sets the rate.
     fn target_window(&self) -> u64 {
         match self.bdp() {
-            Some(bdp) => {
-                ((self.cwnd_gain * bdp) as u64 + self.extra_acked + 3 * self.send_quantum())
-                    .max(4 * self.mss)
-            }
+            Some(bdp) => ((self.cwnd_gain * bdp) as u64
+                + self.aggregation_allowance()
+                + 3 * self.send_quantum())
+            .max(4 * self.mss),
             None => BBR_INITIAL_WINDOW_PACKETS * self.mss,
+        }
+    }
+
+    /// The ACK-aggregation allowance added to the window: only once the
+    /// pipe is full (Linux BBR's `bbr_full_bw_reached` check). In STARTUP
+    /// the window already grows by every acknowledged byte, and the
+    /// bandwidth estimate lags the ACK rate, so aggregation measured then
+    /// is mostly the ramp itself and would only stand in the queue.
+    fn aggregation_allowance(&self) -> u64 {
+        if self.state == BbrState::Startup {
+            0
+        } else {
+            self.extra_acked
         }
     }
 
@@ -460,7 +473,7 @@ impl Bbr {
     /// of the current aggregation epoch; a windowed max over 10 rounds,
     /// capped by the window and by 100 ms at the bottleneck rate.
     fn update_ack_aggregation(&mut self, now: Instant, newly_acked: u64) {
-        if self.btl_bw <= 0.0 || newly_acked == 0 {
+        if self.btl_bw <= 0.0 || newly_acked == 0 || self.state == BbrState::Startup {
             return;
         }
         let start = *self.extra_acked_start.get_or_insert(now);
@@ -726,6 +739,40 @@ mod tests {
         let rate = c.btl_bw;
         assert!((rate - 100e6).abs() < 1e6, "{rate}");
         assert_eq!(c.state, BbrState::ProbeBw);
+    }
+
+    #[test]
+    fn bbr_no_aggregation_allowance_in_startup() {
+        // 20 ms RTT; during STARTUP every round acknowledges twice what the
+        // (lagging) bandwidth estimate explains. That is the ramp, not ACK
+        // aggregation: no allowance is measured or added to the window.
+        let t0 = Instant::now();
+        let mut c = Bbr::new(1000);
+        let mut r = Rtt::new(Duration::from_millis(20));
+        r.update(Duration::from_millis(20), Duration::ZERO);
+        let mut delivered = 0;
+        let mut now = t0;
+        let mut per_round = 32_000;
+        for _ in 0..6 {
+            now += Duration::from_millis(20);
+            let rs = RateSample {
+                delivered: per_round,
+                lost: 0,
+                interval: Duration::from_millis(20),
+                prior_delivered: delivered,
+                total_delivered: delivered + per_round,
+                rtt: Duration::from_millis(20),
+                app_limited: false,
+                bytes_in_flight: per_round,
+            };
+            delivered += per_round;
+            c.on_ack(now, now, per_round, &r);
+            c.on_rate_sample(now, &rs, &r);
+            assert_eq!(c.state, BbrState::Startup);
+            assert_eq!(c.aggregation_allowance(), 0);
+            assert!(c.extra_acked_samples.is_empty());
+            per_round *= 2;
+        }
     }
 
     #[test]
