@@ -103,6 +103,11 @@ fn rd32(b: &[u8], off: usize) -> Option<u32> {
     Some(u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
 }
 
+fn rd64(b: &[u8], off: usize) -> Option<u64> {
+    let s = b.get(off..off.checked_add(8)?)?;
+    Some(u64::from_ne_bytes(s.try_into().ok()?))
+}
+
 fn rd16(b: &[u8], off: usize) -> Option<u16> {
     let s = b.get(off..off.checked_add(2)?)?;
     Some(u16::from_ne_bytes([s[0], s[1]]))
