@@ -472,9 +472,7 @@ impl Ring {
         // a block opened after a quiet spell, and its packets would be
         // lost with the socket.
         let b = self.block(self.next);
-        let seq = b
-            .get(BLK_SEQ..BLK_SEQ + 8)
-            .map(|s| u64::from_ne_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))?;
+        let seq = rd64(b, BLK_SEQ)?;
         let fresh = self.last_seq.is_none_or(|l| seq == l.wrapping_add(1));
         (fresh && rd32(b, BLK_NUM_PKTS).unwrap_or(0) > 0).then_some(b)
     }
@@ -488,9 +486,7 @@ impl Ring {
             return;
         }
         let b = self.block(self.next);
-        self.last_seq = b
-            .get(BLK_SEQ..BLK_SEQ + 8)
-            .map(|s| u64::from_ne_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]));
+        self.last_seq = rd64(b, BLK_SEQ);
         self.status(self.next)
             .store(libc::TP_STATUS_KERNEL, Ordering::Release);
         self.next = (self.next + 1) % self.block_count;
