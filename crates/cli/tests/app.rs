@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
@@ -19,82 +19,10 @@ use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 use wirelab_services::app::AppClient;
 
+mod support;
+use support::{free_port, peer, remove_netns, wait_tcp, Proc, TempDir};
+
 const WIRELAB: &str = env!("CARGO_BIN_EXE_wirelab");
-
-/// A command that must exist: the test fails with a clear message if not.
-fn tool(name: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain([
-        "/usr/sbin",
-        "/sbin",
-        "/usr/bin",
-    ]) {
-        let p = Path::new(dir).join(name);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!("`{name}` is not installed: these tests need it (scripts/test installs nginx-light)");
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "wirelab-app-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A child process killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A loopback port free for both UDP and TCP right now.
-fn free_port() -> u16 {
-    for _ in 0..100 {
-        let u = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = u.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free loopback port");
-}
-
-/// Waits (at most 10 s) until something accepts TCP connections on `port`.
-fn wait_tcp(port: u16, child: &mut Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(st)) = child.try_wait() {
-            panic!("{what} exited early: {st}");
-        }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} did not listen on port {port} within 10 s");
-}
 
 /// Waits (at most 10 s) until a TCP socket listens on `port` in `ns`.
 fn wait_listen(ns: &str, port: u16, child: &mut Child, what: &str) {
@@ -249,7 +177,7 @@ fn start_http_server_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> H
 
 /// nginx on `ip:port`, inside network namespace `ns` if given.
 fn start_nginx_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpServer {
-    let nginx = tool("nginx");
+    let nginx = peer("nginx");
     let dir = TempDir::new("nginx");
     let d = dir.0.display();
     let conf = dir.0.join("nginx.conf");
@@ -267,7 +195,7 @@ fn start_nginx_at(root: &Path, ns: Option<&str>, ip: &str, port: u16) -> HttpSer
         ),
     )
     .unwrap();
-    let mut cmd = command_in(ns, &nginx);
+    let mut cmd = command_in(ns, Path::new(&nginx));
     cmd.arg("-c")
         .arg(&conf)
         .arg("-p")
@@ -1045,19 +973,8 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        for ns in [&self.s, &self.c] {
-            if let Ok(o) = Command::new("ip").args(["netns", "pids", ns]).output() {
-                for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
-                    if let Ok(p) = pid.parse::<i32>() {
-                        // SAFETY: kill by pid of a process inside our own namespace.
-                        unsafe {
-                            libc::kill(p, libc::SIGKILL);
-                        }
-                    }
-                }
-            }
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
+        remove_netns(&self.s);
+        remove_netns(&self.c);
     }
 }
 

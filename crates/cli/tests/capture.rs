@@ -8,36 +8,17 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{peer, remove_netns, run};
+
 const BIN: &str = env!("CARGO_BIN_EXE_wirelab");
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
-
-/// A peer program: its path, or a failed test naming it.
-fn peer(name: &str) -> String {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return p.display().to_string();
-        }
-    }
-    panic!("`{name}` is not installed (scripts/test installs it); this test needs it");
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Two namespaces A and B joined by a veth pair `va` (10.20.30.1 in A) –
 /// `vb` (10.20.30.2 in B), and a scratch directory; all removed on drop.
@@ -102,9 +83,8 @@ impl Net {
 
 impl Drop for Net {
     fn drop(&mut self) {
-        for ns in [&self.a, &self.b] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
+        remove_netns(&self.a);
+        remove_netns(&self.b);
         if !std::thread::panicking() {
             let _ = fs::remove_dir_all(&self.dir);
         } else {

@@ -12,51 +12,18 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, UdpSocket};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{peer, remove_netns, run, signal};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirelab");
 const SERVER: &str = "10.20.30.40";
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
-
-/// A peer program: its path, or a failed test naming it.
-fn peer(name: &str) -> String {
-    for dir in [
-        "/usr/sbin",
-        "/usr/bin",
-        "/sbin",
-        "/bin",
-        "/usr/local/sbin",
-        "/usr/local/bin",
-    ] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return p.display().to_string();
-        }
-    }
-    panic!("peer `{name}` is not installed (scripts/test installs it); this test needs it");
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: sending a signal to a child process we started, by its pid.
-    unsafe {
-        libc::kill(child.id() as i32, sig);
-    }
-}
 
 /// Wait for `f` to hold, at most `secs`.
 fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
@@ -238,19 +205,8 @@ impl Drop for Net {
             let _ = c.wait();
         }
         // anything our children left running in our namespaces, by pid
-        for ns in [&self.s, &self.c] {
-            if let Ok(o) = Command::new("ip").args(["netns", "pids", ns]).output() {
-                for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
-                    if let Ok(p) = pid.parse::<i32>() {
-                        // SAFETY: kill by pid of a process inside our namespace.
-                        unsafe {
-                            libc::kill(p, libc::SIGKILL);
-                        }
-                    }
-                }
-            }
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
+        remove_netns(&self.s);
+        remove_netns(&self.c);
         if !std::thread::panicking() {
             let _ = fs::remove_dir_all(&self.dir);
         } else {

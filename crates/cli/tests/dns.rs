@@ -6,80 +6,22 @@
 //! every child process is killed on drop.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
 use rand::{Rng, SeedableRng};
 
+mod support;
+use support::{free_port, peer, Proc, TempDir};
+
 const WIRELAB: &str = env!("CARGO_BIN_EXE_wirelab");
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../services/tests/data")
-}
-
-/// A command that must exist: the test fails with a clear message if not.
-fn tool(name: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain([
-        "/usr/sbin",
-        "/sbin",
-        "/usr/bin",
-    ]) {
-        let p = Path::new(dir).join(name);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!("`{name}` is not installed: the DNS tests need it (scripts/test installs it)");
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "wirelab-dns-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A child process killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A loopback port free for both UDP and TCP right now.
-fn free_port() -> u16 {
-    for _ in 0..100 {
-        let u = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = u.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free loopback port");
 }
 
 /// Waits until a DNS server answers on `port` (at most 10 s).
@@ -124,7 +66,7 @@ struct Knot {
 
 impl Knot {
     fn start(zone_files: &[&str]) -> Self {
-        let knotd = tool("knotd");
+        let knotd = peer("knotd");
         let dir = TempDir::new("knot");
         for f in zone_files {
             std::fs::copy(data_dir().join(f), dir.0.join(f)).unwrap();
@@ -162,7 +104,7 @@ impl Knot {
 
     /// Queries knotd has received (its mod-stats counter).
     fn queries_received(&self) -> u64 {
-        let out = Command::new(tool("knotc"))
+        let out = Command::new(peer("knotc"))
             .arg("-c")
             .arg(&self.conf)
             .args(["stats", "mod-stats.request-protocol"])
@@ -201,7 +143,7 @@ impl Wirelab {
 /// Runs dig or kdig and returns its output normalized for comparison: no
 /// IDs, timings, sizes or TTLs; records sorted within each section.
 fn ask(tool_name: &str, port: u16, q: &str) -> String {
-    let mut cmd = Command::new(tool(tool_name));
+    let mut cmd = Command::new(peer(tool_name));
     cmd.arg("@127.0.0.1").arg("-p").arg(port.to_string());
     if tool_name == "dig" {
         cmd.args(["+norec", "+nocookie", "+time=3", "+tries=1"]);

@@ -7,84 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{free_port, peer, wait_tcp, Proc, TempDir};
+
 const WIRELAB: &str = env!("CARGO_BIN_EXE_wirelab");
-
-/// A command that must exist: the test fails with a clear message if not.
-fn tool(name: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain([
-        "/usr/sbin",
-        "/sbin",
-        "/usr/bin",
-    ]) {
-        let p = Path::new(dir).join(name);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!("`{name}` is not installed: the HTTP tests need it (scripts/test installs it)");
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "wirelab-http-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A child process killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits (at most 10 s) until something accepts on the port.
-fn wait_port(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(st)) = child.try_wait() {
-            panic!("server exited early: {st}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on 127.0.0.1:{port} after 10 s");
-}
 
 /// The served tree: the demo files plus a subdirectory, odd names, a
 /// dotfile and symbolic links in and out of the root.
@@ -135,12 +66,12 @@ fn start_wirelab(root: &Path, extra: &[&str]) -> (Proc, u16) {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    wait_port(port, &mut child);
+    wait_tcp(port, &mut child, "server");
     (Proc(child), port)
 }
 
 fn start_nginx(root: &Path, dir: &Path) -> (Proc, u16) {
-    let nginx = tool("nginx");
+    let nginx = peer("nginx");
     let port = free_port();
     let conf = dir.join("nginx.conf");
     let d = dir.display();
@@ -169,7 +100,7 @@ fn start_nginx(root: &Path, dir: &Path) -> (Proc, u16) {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    wait_port(port, &mut child);
+    wait_tcp(port, &mut child, "server");
     (Proc(child), port)
 }
 
@@ -185,7 +116,7 @@ fn curl(port: u16, path: &str, head: bool, hdrs: &[&str]) -> Got {
     let dir = TempDir::new("curl");
     let hfile = dir.0.join("h");
     let bfile = dir.0.join("b");
-    let mut c = Command::new(tool("curl"));
+    let mut c = Command::new(peer("curl"));
     c.args(["-s", "--path-as-is", "--max-time", "20", "-D"])
         .arg(&hfile)
         .arg("-o")
@@ -453,7 +384,7 @@ fn same_answers_as_nginx_with_curl_and_wget() {
     assert!(!text.contains("hidden") && !text.contains("escape"));
 
     // Keep-alive: curl reuses one connection for two requests.
-    let out = Command::new(tool("curl"))
+    let out = Command::new(peer("curl"))
         .args([
             "-s",
             "-o",
@@ -472,7 +403,7 @@ fn same_answers_as_nginx_with_curl_and_wget() {
     // wget: whole files, and a resumed download (Range on an existing part).
     let wdir = TempDir::new("wget");
     for (port, name) in [(wp, "w"), (np, "n")] {
-        let st = Command::new(tool("wget"))
+        let st = Command::new(peer("wget"))
             .args(["-q", "-O"])
             .arg(wdir.0.join(name))
             .arg(format!("http://127.0.0.1:{port}/100MB.zip"))
@@ -485,7 +416,7 @@ fn same_answers_as_nginx_with_curl_and_wget() {
     assert!(std::fs::read(wdir.0.join("n")).unwrap() == orig);
     let part = wdir.0.join("100MB.zip");
     std::fs::write(&part, &orig[..12_345]).unwrap();
-    let st = Command::new(tool("wget"))
+    let st = Command::new(peer("wget"))
         .args(["-q", "-c", "-P"])
         .arg(&wdir.0)
         .arg(format!("http://127.0.0.1:{wp}/100MB.zip"))
@@ -903,7 +834,7 @@ fn echo_roundtrip_and_many_clients() {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    wait_port(port, &mut child);
+    wait_tcp(port, &mut child, "server");
     let _server = Proc(child);
     let out: Output = Command::new(WIRELAB)
         .args(["echo", "client", "--connect", &format!("127.0.0.1:{port}")])

@@ -7,10 +7,13 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{mpsc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{peer, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirelab");
 
@@ -20,35 +23,6 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A peer program: its path, or a failed test naming it.
-fn peer(name: &str) -> String {
-    for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return p.display().to_string();
-        }
-    }
-    panic!("peer `{name}` is not installed (scripts/test installs it); this test needs it");
-}
-
-/// An output directory, removed on drop.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("wirelab-labtest-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// What a lab with id `id` left behind: its namespaces, processes tagged
@@ -182,7 +156,7 @@ fn run_lab(args: &[&str], limit: Duration) -> (u32, Output) {
 #[test]
 fn the_whole_scenario_with_small_files() {
     let _one = serial();
-    let dir = Dir::new("full");
+    let dir = TempDir::new("labtest-full");
     let out = dir.0.join("out");
     let (id, o) = run_lab(
         &["--scale", "0.001", "--out", out.to_str().unwrap()],
@@ -434,7 +408,7 @@ fn section<'a>(report: &'a str, topic: &str) -> Option<&'a str> {
 #[test]
 fn a_service_that_fails_to_start_leaves_nothing_behind() {
     let _one = serial();
-    let dir = Dir::new("fail");
+    let dir = TempDir::new("labtest-fail");
     let zone = dir.0.join("bad.zone");
     std::fs::write(&zone, "example.com. IN A not-an-address\n").unwrap();
     // A namespace of a lab whose process is gone (no pid is this large):
@@ -476,7 +450,7 @@ fn a_service_that_fails_to_start_leaves_nothing_behind() {
 #[test]
 fn sigint_mid_run_leaves_nothing_behind() {
     let _one = serial();
-    let dir = Dir::new("int");
+    let dir = TempDir::new("labtest-int");
     let mut child = Command::new(BIN)
         .args(["lab", "--scale", "0.05", "--out"])
         .arg(dir.0.join("out"))

@@ -16,6 +16,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{peer, remove_netns, run};
+
 const BIN: &str = env!("CARGO_BIN_EXE_wirelab");
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
@@ -31,28 +34,6 @@ fn capture(rel: &str) -> PathBuf {
     let p = shared().join("captures").join(rel);
     assert!(p.exists(), "{} is missing", p.display());
     p
-}
-
-/// A peer program: its path, or a failed test naming it.
-fn peer(name: &str) -> String {
-    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return p.display().to_string();
-        }
-    }
-    panic!("peer `{name}` is not installed (scripts/test installs it); this test needs it");
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn tmpdir(name: &str) -> PathBuf {
@@ -640,19 +621,8 @@ impl Drop for Net {
             let _ = c.kill();
             let _ = c.wait();
         }
-        for ns in [&self.s, &self.c] {
-            if let Ok(o) = Command::new("ip").args(["netns", "pids", ns]).output() {
-                for pid in String::from_utf8_lossy(&o.stdout).split_whitespace() {
-                    if let Ok(p) = pid.parse::<i32>() {
-                        // SAFETY: killing a process left in our own namespace.
-                        unsafe {
-                            libc::kill(p, libc::SIGKILL);
-                        }
-                    }
-                }
-            }
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
+        remove_netns(&self.s);
+        remove_netns(&self.c);
         let _ = fs::remove_dir_all(&self.dir);
     }
 }
