@@ -11,7 +11,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use sha2::{Digest, Sha256};
 use wirelab_services::app::AppClient;
 
 mod support;
-use support::{free_port, peer, remove_netns, wait_tcp, Proc, TempDir};
+use support::{free_port, peer, wait_tcp, NsPair, Proc, TempDir};
 
 const WIRELAB: &str = env!("CARGO_BIN_EXE_wirelab");
 
@@ -927,63 +926,12 @@ fn malformed_requests_get_err_and_the_connection_lives_on() {
     });
 }
 
-fn ip(args: &[&str]) {
-    let st = Command::new("ip").args(args).status().expect("run ip");
-    assert!(st.success(), "ip {args:?} failed");
-}
-
-/// A server and a client network namespace joined by a veth pair (server
-/// side 10.20.30.40/24), removed with everything in them on drop.
-struct Netns {
-    s: String,
-    c: String,
-    sif: String,
-    cif: String,
-}
-
-impl Netns {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let id = format!(
-            "{}{}",
-            std::process::id() % 100_000,
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let n = Netns {
-            s: format!("wlas{id}"),
-            c: format!("wlac{id}"),
-            sif: format!("was{id}"),
-            cif: format!("wac{id}"),
-        };
-        ip(&["netns", "add", &n.s]);
-        ip(&["netns", "add", &n.c]);
-        ip(&[
-            "link", "add", &n.sif, "type", "veth", "peer", "name", &n.cif,
-        ]);
-        ip(&["link", "set", &n.sif, "netns", &n.s]);
-        ip(&["link", "set", &n.cif, "netns", &n.c]);
-        ip(&["-n", &n.s, "addr", "add", "10.20.30.40/24", "dev", &n.sif]);
-        for (ns, ifc) in [(&n.s, &n.sif), (&n.c, &n.cif)] {
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
-            ip(&["-n", ns, "link", "set", ifc, "up"]);
-        }
-        n
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        remove_netns(&self.s);
-        remove_netns(&self.c);
-    }
-}
-
 /// The scenario on a virtual network: the client has no address, gets one
 /// from `wirelab dhcp` (which names the DNS server), finds the application
 /// server with `wirelab dns`, and downloads the catalog's files from nginx.
 #[test]
 fn scenario_in_namespaces_from_dhcp_to_files() {
-    let net = Netns::new();
+    let net = NsPair::new("a", None);
     let www = TempDir::new("www");
     let files = make_files(
         &www.0,

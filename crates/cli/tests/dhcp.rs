@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{peer, remove_netns, run, signal};
+use support::{peer, run, signal, NsPair};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirelab");
 const SERVER: &str = "10.20.30.40";
@@ -40,51 +40,24 @@ fn wait_for(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 /// Two namespaces joined by a veth pair; everything started in them is
 /// stopped, and they are deleted, on drop.
 struct Net {
-    s: String,
-    c: String,
-    sif: String,
-    cif: String,
+    ns: NsPair,
     dir: PathBuf,
     children: Vec<Child>,
 }
 
 impl Net {
     fn new(client_addr: Option<&str>) -> Net {
-        let n = SEQ.fetch_add(1, Ordering::SeqCst);
-        let id = format!("{}{}", std::process::id() % 100_000, n);
         let net = Net {
-            s: format!("wlds{id}"),
-            c: format!("wldc{id}"),
-            sif: format!("wds{id}"),
-            cif: format!("wdc{id}"),
-            dir: std::env::temp_dir().join(format!("wirelab-dhcp-test-{id}")),
+            ns: NsPair::new("d", client_addr),
+            dir: std::env::temp_dir().join(format!(
+                "wirelab-dhcp-test-{}-{}",
+                std::process::id(),
+                SEQ.fetch_add(1, Ordering::SeqCst)
+            )),
             children: Vec::new(),
         };
         let _ = fs::remove_dir_all(&net.dir);
         fs::create_dir_all(&net.dir).unwrap();
-        run(Command::new("ip").args(["netns", "add", &net.s]));
-        run(Command::new("ip").args(["netns", "add", &net.c]));
-        run(Command::new("ip").args([
-            "link", "add", &net.sif, "type", "veth", "peer", "name", &net.cif,
-        ]));
-        run(Command::new("ip").args(["link", "set", &net.sif, "netns", &net.s]));
-        run(Command::new("ip").args(["link", "set", &net.cif, "netns", &net.c]));
-        run(Command::new("ip").args([
-            "-n",
-            &net.s,
-            "addr",
-            "add",
-            "10.20.30.40/24",
-            "dev",
-            &net.sif,
-        ]));
-        if let Some(a) = client_addr {
-            run(Command::new("ip").args(["-n", &net.c, "addr", "add", a, "dev", &net.cif]));
-        }
-        for (ns, ifc) in [(&net.s, &net.sif), (&net.c, &net.cif)] {
-            run(Command::new("ip").args(["-n", ns, "link", "set", "lo", "up"]));
-            run(Command::new("ip").args(["-n", ns, "link", "set", ifc, "up"]));
-        }
         net
     }
 
@@ -198,15 +171,19 @@ impl Net {
     }
 }
 
+impl std::ops::Deref for Net {
+    type Target = NsPair;
+    fn deref(&self) -> &NsPair {
+        &self.ns
+    }
+}
+
 impl Drop for Net {
     fn drop(&mut self) {
         for c in &mut self.children {
             let _ = c.kill();
             let _ = c.wait();
         }
-        // anything our children left running in our namespaces, by pid
-        remove_netns(&self.s);
-        remove_netns(&self.c);
         if !std::thread::panicking() {
             let _ = fs::remove_dir_all(&self.dir);
         } else {

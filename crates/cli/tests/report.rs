@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{peer, remove_netns, run};
+use support::{peer, run, NsPair};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirelab");
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -539,47 +539,18 @@ fn chromium_renders_the_report() {
 /// Two namespaces and a veth pair, with everything started in them,
 /// removed on drop.
 struct Net {
-    s: String,
-    c: String,
-    sif: String,
-    cif: String,
+    ns: NsPair,
     dir: PathBuf,
     children: Vec<Child>,
 }
 
 impl Net {
     fn new() -> Net {
-        let n = SEQ.fetch_add(1, Ordering::SeqCst);
-        let id = format!("{}{}", std::process::id() % 100_000, n);
-        let net = Net {
-            s: format!("wlrs{id}"),
-            c: format!("wlrc{id}"),
-            sif: format!("wrs{id}"),
-            cif: format!("wrc{id}"),
+        Net {
+            ns: NsPair::new("r", None),
             dir: tmpdir("lab"),
             children: Vec::new(),
-        };
-        run(Command::new("ip").args(["netns", "add", &net.s]));
-        run(Command::new("ip").args(["netns", "add", &net.c]));
-        run(Command::new("ip").args([
-            "link", "add", &net.sif, "type", "veth", "peer", "name", &net.cif,
-        ]));
-        run(Command::new("ip").args(["link", "set", &net.sif, "netns", &net.s]));
-        run(Command::new("ip").args(["link", "set", &net.cif, "netns", &net.c]));
-        run(Command::new("ip").args([
-            "-n",
-            &net.s,
-            "addr",
-            "add",
-            "10.20.30.40/24",
-            "dev",
-            &net.sif,
-        ]));
-        for (ns, ifc) in [(&net.s, &net.sif), (&net.c, &net.cif)] {
-            run(Command::new("ip").args(["-n", ns, "link", "set", "lo", "up"]));
-            run(Command::new("ip").args(["-n", ns, "link", "set", ifc, "up"]));
         }
-        net
     }
 
     fn cmd(&self, ns: &str, prog: &str) -> Command {
@@ -615,14 +586,19 @@ impl Net {
     }
 }
 
+impl std::ops::Deref for Net {
+    type Target = NsPair;
+    fn deref(&self) -> &NsPair {
+        &self.ns
+    }
+}
+
 impl Drop for Net {
     fn drop(&mut self) {
         for c in &mut self.children {
             let _ = c.kill();
             let _ = c.wait();
         }
-        remove_netns(&self.s);
-        remove_netns(&self.c);
         let _ = fs::remove_dir_all(&self.dir);
     }
 }

@@ -146,3 +146,69 @@ pub fn remove_netns(ns: &str) {
     }
     let _ = Command::new("ip").args(["netns", "del", ns]).status();
 }
+
+/// Two network namespaces made by the test: a server side `s` (its veth
+/// end `sif` holds 10.20.30.40/24) and a client side `c` (`cif`, with an
+/// address only if one is given), joined by a veth pair; loopback and both
+/// ends up. On drop, whatever still runs in them is killed and both are
+/// deleted (the veth pair goes with them).
+pub struct NsPair {
+    /// The server namespace.
+    pub s: String,
+    /// The client namespace.
+    pub c: String,
+    /// The server's veth end (inside `s`).
+    pub sif: String,
+    /// The client's veth end (inside `c`).
+    pub cif: String,
+}
+
+/// The server's address on the pair.
+pub const NS_SERVER_ADDR: &str = "10.20.30.40";
+
+impl NsPair {
+    /// Makes the pair; `tag` (one or two letters) keeps the names of
+    /// different test binaries apart, and names stay within the kernel's
+    /// 15 characters. `client_addr` (with its prefix) goes on `cif`.
+    pub fn new(tag: &str, client_addr: Option<&str>) -> NsPair {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let id = format!(
+            "{}{}",
+            std::process::id() % 100_000,
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        // Built field by field so that a failure half-way still removes
+        // what was made (the guard exists before the first command).
+        let n = NsPair {
+            s: format!("wl{tag}s{id}"),
+            c: format!("wl{tag}c{id}"),
+            sif: format!("w{tag}s{id}"),
+            cif: format!("w{tag}c{id}"),
+        };
+        let ip = |args: &[&str]| run(Command::new("ip").args(args));
+        ip(&["netns", "add", &n.s]);
+        ip(&["netns", "add", &n.c]);
+        ip(&[
+            "link", "add", &n.sif, "type", "veth", "peer", "name", &n.cif,
+        ]);
+        ip(&["link", "set", &n.sif, "netns", &n.s]);
+        ip(&["link", "set", &n.cif, "netns", &n.c]);
+        let server = format!("{NS_SERVER_ADDR}/24");
+        ip(&["-n", &n.s, "addr", "add", &server, "dev", &n.sif]);
+        if let Some(a) = client_addr {
+            ip(&["-n", &n.c, "addr", "add", a, "dev", &n.cif]);
+        }
+        for (ns, ifc) in [(&n.s, &n.sif), (&n.c, &n.cif)] {
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", ifc, "up"]);
+        }
+        n
+    }
+}
+
+impl Drop for NsPair {
+    fn drop(&mut self) {
+        remove_netns(&self.s);
+        remove_netns(&self.c);
+    }
+}
