@@ -538,16 +538,20 @@ impl Capture {
         scratch: &mut Vec<u8>,
     ) -> Result<Delivered, Error> {
         let mut order: Vec<(u64, usize, usize)> = Vec::new();
-        let mut any = false;
         let mut stopped = false;
+        // Which rings had a block to read: only those are given back. A
+        // ring whose block the kernel retires while this one is being
+        // handled keeps it for the next call (giving it back now would
+        // drop a whole block of packets unread).
+        let read: Vec<bool>;
         {
             let blocks: Vec<Option<&[u8]>> = self.rings.iter().map(|r| r.ready_block()).collect();
+            read = blocks.iter().map(Option::is_some).collect();
             let lists: Vec<Vec<ring::RawPacket<'_>>> = blocks
                 .iter()
                 .map(|b| b.map(|b| ring::packets(b).collect()).unwrap_or_default())
                 .collect();
             for (ri, l) in lists.iter().enumerate() {
-                any |= blocks[ri].is_some();
                 for (k, p) in l.iter().enumerate() {
                     let ts = u64::from(p.sec) * 1_000_000_000 + u64::from(p.nsec);
                     order.push((ts, ri, k));
@@ -623,14 +627,12 @@ impl Capture {
                 }
             }
         }
-        for r in self.rings.iter_mut() {
-            if r.ready_block().is_some() {
-                r.release_block();
-            }
+        for (r, _) in self.rings.iter_mut().zip(&read).filter(|(_, &was)| was) {
+            r.release_block();
         }
         Ok(if stopped {
             Delivered::Stop
-        } else if any {
+        } else if read.contains(&true) {
             Delivered::Some
         } else {
             Delivered::None
