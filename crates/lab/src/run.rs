@@ -340,6 +340,14 @@ impl Lab {
             t.switch,
             topo::BRIDGE
         ));
+        match &t.steered_to {
+            Ok(cpu) => self.step(format_args!(
+                "packets kept in order: every interface steers to CPU {cpu}"
+            )),
+            Err(e) => self.step(format_args!(
+                "warning: packets may be reordered between hosts ({e})"
+            )),
+        }
         let links: Vec<String> = t.hosts.iter().map(|h| h.link_name(&t)).collect();
         self.topo = Some(t);
 

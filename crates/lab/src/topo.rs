@@ -15,6 +15,16 @@
 //! names never meet in the caller's namespace and parallel labs cannot
 //! collide. `<id>` is the lab's pid: [`clean_stale`] removes the namespaces
 //! of labs whose process is gone. Everything is made with iproute2.
+//!
+//! A wire delivers packets in the order they were sent; veths do not,
+//! unless told to. A veth hands each packet to the backlog of the CPU that
+//! sent it, and two backlogs drain in parallel. A TCP sender transmits
+//! both from its process (on one CPU) and from the softirq that handles
+//! incoming ACKs (possibly on another), so its segments could overtake
+//! each other on the way to the bridge, and the capture and the receiver
+//! would show the reordering as loss, duplicate ACKs and (spurious)
+//! retransmissions that no wire made. Every interface of the lab therefore
+//! steers its received packets (RPS) to one CPU: one queue, one order.
 
 use std::net::Ipv4Addr;
 use std::process::Command;
@@ -65,6 +75,10 @@ pub struct Topology {
     pub switch: String,
     /// The hosts, in the order given.
     pub hosts: Vec<Host>,
+    /// The CPU that processes every packet of the lab (see the module
+    /// notes), or why receive steering could not be set (then packets
+    /// may be reordered between the hosts).
+    pub steered_to: Result<usize, String>,
     created: Vec<String>,
 }
 
@@ -87,6 +101,35 @@ pub fn ip(args: &[&str]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The lowest CPU in this process's affinity mask.
+fn first_allowed_cpu() -> Option<usize> {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set, and
+    // sched_getaffinity writes at most size_of::<cpu_set_t>() bytes to it.
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        set
+    };
+    // SAFETY: CPU_ISSET reads the set; every index is below CPU_SETSIZE.
+    (0..libc::CPU_SETSIZE as usize).find(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+}
+
+/// The text of an `rps_cpus` mask holding only `cpu`: hexadecimal, in
+/// comma-separated 32-bit groups, most significant first.
+fn rps_mask(cpu: usize) -> String {
+    let groups = cpu / 32 + 1;
+    (0..groups)
+        .rev()
+        .map(|g| {
+            let word: u32 = if g == cpu / 32 { 1 << (cpu % 32) } else { 0 };
+            format!("{word:08x}")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn mac_str(m: &[u8; 6]) -> String {
@@ -113,6 +156,7 @@ impl Topology {
             id,
             switch: ns_name(id, "sw"),
             hosts: Vec::new(),
+            steered_to: Err("not set yet".into()),
             created: Vec::new(),
         };
         t.add_ns(&t.switch.clone())?;
@@ -163,7 +207,33 @@ impl Topology {
                 ns,
             });
         }
+        t.steered_to = t.steer_to_one_cpu();
         Ok(t)
+    }
+
+    /// Points receive packet steering of every interface in every lab
+    /// namespace at one CPU (the first one this process may run on).
+    fn steer_to_one_cpu(&self) -> Result<usize, String> {
+        let cpu = first_allowed_cpu().ok_or("no CPU in this process's affinity mask")?;
+        let mask = rps_mask(cpu);
+        // sysfs shows the interfaces of the namespace it was mounted in;
+        // `ip netns exec` mounts it afresh inside the namespace.
+        let script = format!(
+            "for f in /sys/class/net/*/queues/rx-*/rps_cpus; do echo {mask} > \"$f\" || exit 1; done"
+        );
+        for ns in self.namespaces() {
+            let out = Command::new("ip")
+                .args(["netns", "exec", ns, "sh", "-c", &script])
+                .output()
+                .map_err(|e| format!("running `ip netns exec {ns} sh`: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "setting rps_cpus in {ns}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        Ok(cpu)
     }
 
     /// Creates a namespace with loopback up and IPv6 off (so no router
@@ -289,6 +359,16 @@ pub fn existing(id: u32) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rps_masks_in_32_bit_groups() {
+        assert_eq!(rps_mask(0), "00000001");
+        assert_eq!(rps_mask(5), "00000020");
+        assert_eq!(rps_mask(31), "80000000");
+        assert_eq!(rps_mask(32), "00000001,00000000");
+        assert_eq!(rps_mask(70), "00000040,00000000,00000000");
+        assert!(first_allowed_cpu().is_some());
+    }
 
     #[test]
     fn namespace_names() {
