@@ -77,6 +77,314 @@ pub static FIELDS: &[FieldRef] = &[
     &DUPLICATE_FRAME,
 ];
 
+/// `arp.src.htype`.
+pub static SRC_HTYPE: FieldDef =
+    FieldDef::new("arp.src.htype", "Sender ATM number type", FieldType::Bool)
+        .with_mask(0x40, 8)
+        .with_tfs("E.164", "ATM Forum NSAPA");
+/// `arp.src.hlen`.
+pub static SRC_HLEN: FieldDef =
+    FieldDef::new("arp.src.hlen", "Sender ATM number length", FieldType::U8).with_mask(0x3f, 8);
+/// `arp.src.stype`.
+pub static SRC_STYPE: FieldDef = FieldDef::new(
+    "arp.src.stype",
+    "Sender ATM subaddress type",
+    FieldType::Bool,
+)
+.with_mask(0x40, 8)
+.with_tfs("E.164", "ATM Forum NSAPA");
+/// `arp.src.slen`.
+pub static SRC_SLEN: FieldDef = FieldDef::new(
+    "arp.src.slen",
+    "Sender ATM subaddress length",
+    FieldType::U8,
+)
+.with_mask(0x3f, 8);
+/// `arp.src.pln`.
+pub static SRC_PLN: FieldDef = FieldDef::new("arp.src.pln", "Sender protocol size", FieldType::U8);
+/// `arp.dst.htype`.
+pub static DST_HTYPE: FieldDef =
+    FieldDef::new("arp.dst.htype", "Target ATM number type", FieldType::Bool)
+        .with_mask(0x40, 8)
+        .with_tfs("E.164", "ATM Forum NSAPA");
+/// `arp.dst.hlen`.
+pub static DST_HLEN: FieldDef =
+    FieldDef::new("arp.dst.hlen", "Target ATM number length", FieldType::U8).with_mask(0x3f, 8);
+/// `arp.dst.stype`.
+pub static DST_STYPE: FieldDef = FieldDef::new(
+    "arp.dst.stype",
+    "Target ATM subaddress type",
+    FieldType::Bool,
+)
+.with_mask(0x40, 8)
+.with_tfs("E.164", "ATM Forum NSAPA");
+/// `arp.dst.slen`.
+pub static DST_SLEN: FieldDef = FieldDef::new(
+    "arp.dst.slen",
+    "Target ATM subaddress length",
+    FieldType::U8,
+)
+.with_mask(0x3f, 8);
+/// `arp.dst.pln`.
+pub static DST_PLN: FieldDef = FieldDef::new("arp.dst.pln", "Target protocol size", FieldType::U8);
+/// `arp.src.atm_num_e164`.
+pub static SRC_ATM_E164: FieldDef = FieldDef::new(
+    "arp.src.atm_num_e164",
+    "Sender ATM number (E.164)",
+    FieldType::String,
+)
+.with_base(Base::None);
+/// `arp.src.atm_num_nsap`.
+pub static SRC_ATM_NSAP: FieldDef = FieldDef::new(
+    "arp.src.atm_num_nsap",
+    "Sender ATM number (NSAP)",
+    FieldType::Bytes,
+);
+/// `arp.src.atm_subaddr`.
+pub static SRC_ATM_SUBADDR: FieldDef = FieldDef::new(
+    "arp.src.atm_subaddr",
+    "Sender ATM subaddress",
+    FieldType::Bytes,
+);
+/// `arp.dst.atm_num_e164`.
+pub static DST_ATM_E164: FieldDef = FieldDef::new(
+    "arp.dst.atm_num_e164",
+    "Target ATM number (E.164)",
+    FieldType::String,
+)
+.with_base(Base::None);
+/// `arp.dst.atm_num_nsap`.
+pub static DST_ATM_NSAP: FieldDef = FieldDef::new(
+    "arp.dst.atm_num_nsap",
+    "Target ATM number (NSAP)",
+    FieldType::Bytes,
+);
+/// `arp.dst.atm_subaddr`.
+pub static DST_ATM_SUBADDR: FieldDef = FieldDef::new(
+    "arp.dst.atm_subaddr",
+    "Target ATM subaddress",
+    FieldType::Bytes,
+);
+
+/// ATMARP's fields (Wireshark registers them under `arp`).
+pub static ATMARP_FIELDS: &[FieldRef] = &[
+    &SRC_HTYPE,
+    &SRC_HLEN,
+    &SRC_STYPE,
+    &SRC_SLEN,
+    &SRC_PLN,
+    &DST_HTYPE,
+    &DST_HLEN,
+    &DST_STYPE,
+    &DST_SLEN,
+    &DST_PLN,
+    &SRC_ATM_E164,
+    &SRC_ATM_NSAP,
+    &SRC_ATM_SUBADDR,
+    &DST_ATM_E164,
+    &DST_ATM_NSAP,
+    &DST_ATM_SUBADDR,
+];
+
+/// Hardware type of ATMARP (RFC 2225 section 8.7.1: `ar$hrd` 19).
+const ATM2225: u16 = 19;
+
+/// One ATM number or subaddress (RFC 2225 section 8.7.2): E.164 as text,
+/// NSAP as bytes; its text for the Info column.
+fn atm_address(
+    cx: &mut Cx<'_>,
+    tvb: &Tvb<'_>,
+    off: usize,
+    tl: u8,
+    fields: (FieldRef, FieldRef),
+) -> R<String> {
+    let len = (tl & 0x3f) as usize;
+    if len == 0 {
+        return Ok(String::new());
+    }
+    let b = tvb.bytes(off, len)?;
+    let sp = Span {
+        src: Src::Data(tvb.ds()),
+        start: tvb.base() + off as u32,
+        len: len as u32,
+    };
+    if tl & 0x40 != 0 {
+        cx.pkt.add(fields.0, tvb, off, len, Value::Str(sp));
+        Ok(String::from_utf8_lossy(b).into_owned())
+    } else {
+        cx.pkt.add(fields.1, tvb, off, len, Value::Bytes(sp));
+        let mut s = String::new();
+        fmt_hex(b, None, &mut s);
+        Ok(s)
+    }
+}
+
+/// ATMARP (RFC 2225 section 8.7), as Wireshark's `dissect_atmarp`: the
+/// header's lengths must fit in the packet before anything is shown.
+fn dissect_atmarp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
+    cx.current_proto = "ATMARP";
+    cx.pkt.layer("atmarp");
+    let pro = tvb.u16(2)?;
+    let shtl = tvb.u8(4)?;
+    let sstl = tvb.u8(5)?;
+    let op = tvb.u16(6)?;
+    let spln = tvb.u8(8)? as usize;
+    let thtl = tvb.u8(9)?;
+    let tstl = tvb.u8(10)?;
+    let tpln = tvb.u8(11)? as usize;
+    let len = |tl: u8| (tl & 0x3f) as usize;
+    let sha = 12;
+    let ssa = sha + len(shtl);
+    let spa = ssa + len(sstl);
+    let tha = spa + spln;
+    let tsa = tha + len(thtl);
+    let tpa = tsa + len(tstl);
+    let total = tpa + tpln;
+    // tvb_set_reported_length: a datagram longer than the packet is
+    // malformed before any of it is shown.
+    if total > tvb.reported_len() {
+        return Err(tvb.ensure(0, total).unwrap_err());
+    }
+    let tvb = if tvb.len() > total {
+        tvb.truncate(total)
+    } else {
+        tvb
+    };
+    let (proto, kind) = match op {
+        3 | 4 => (
+            "ATMRARP",
+            if op == 3 {
+                "reverse request"
+            } else {
+                "reverse reply"
+            },
+        ),
+        8 | 9 => (
+            "Inverse ATMARP",
+            if op == 8 {
+                "Inverse ARP request"
+            } else {
+                "Inverse ARP reply"
+            },
+        ),
+        1 => ("ATMARP", "request"),
+        2 => ("ATMARP", "reply"),
+        10 => ("ATMARP", "ARP NAK"),
+        _ => ("ATMARP", "opcode"),
+    };
+    cx.pkt.cols.set_protocol(proto);
+    let root = cx.pkt.open(&PROTO, &tvb, 0, total, Value::None);
+    cx.pkt.set_label(
+        root,
+        format_args!("ATM Address Resolution Protocol ({kind})"),
+    );
+    let r = (|| -> R<[String; 6]> {
+        cx.pkt
+            .add(&HW_TYPE, &tvb, 0, 2, Value::UInt(u64::from(ATM2225)));
+        cx.pkt.add(&PROTO_TYPE, &tvb, 2, 2, Value::UInt(pro.into()));
+        for (f, off, v) in [
+            (&SRC_HTYPE, 4, u64::from(shtl & 0x40 != 0)),
+            (&SRC_HLEN, 4, u64::from(shtl & 0x3f)),
+            (&SRC_STYPE, 5, u64::from(sstl & 0x40 != 0)),
+            (&SRC_SLEN, 5, u64::from(sstl & 0x3f)),
+        ] {
+            let v = if f.ftype == FieldType::Bool {
+                Value::Bool(v != 0)
+            } else {
+                Value::UInt(v)
+            };
+            cx.pkt.add(f, &tvb, off, 1, v);
+        }
+        cx.pkt.add(&OPCODE, &tvb, 6, 2, Value::UInt(op.into()));
+        cx.pkt.add(&SRC_PLN, &tvb, 8, 1, Value::UInt(spln as u64));
+        for (f, off, v) in [
+            (&DST_HTYPE, 9, u64::from(thtl & 0x40 != 0)),
+            (&DST_HLEN, 9, u64::from(thtl & 0x3f)),
+            (&DST_STYPE, 10, u64::from(tstl & 0x40 != 0)),
+            (&DST_SLEN, 10, u64::from(tstl & 0x3f)),
+        ] {
+            let v = if f.ftype == FieldType::Bool {
+                Value::Bool(v != 0)
+            } else {
+                Value::UInt(v)
+            };
+            cx.pkt.add(f, &tvb, off, 1, v);
+        }
+        cx.pkt.add(&DST_PLN, &tvb, 11, 1, Value::UInt(tpln as u64));
+        let is_ip = pro == 0x0800;
+        let pr = |n: usize| (is_ip && n == 4).then_some(Known::Ipv4);
+        let s_ha = atm_address(cx, &tvb, sha, shtl, (&SRC_ATM_E164, &SRC_ATM_NSAP))?;
+        let s_sa = atm_address(cx, &tvb, ssa, sstl, (&SRC_ATM_E164, &SRC_ATM_SUBADDR))?;
+        let mut s_pa = String::new();
+        address(
+            cx,
+            &tvb,
+            spa,
+            spln,
+            pr(spln).map(|k| (k, &SRC_IPV4 as FieldRef)),
+            &SRC_PROTO,
+            &mut s_pa,
+        )?;
+        let t_ha = atm_address(cx, &tvb, tha, thtl, (&DST_ATM_E164, &DST_ATM_NSAP))?;
+        let t_sa = atm_address(cx, &tvb, tsa, tstl, (&DST_ATM_E164, &DST_ATM_SUBADDR))?;
+        let mut t_pa = String::new();
+        address(
+            cx,
+            &tvb,
+            tpa,
+            tpln,
+            pr(tpln).map(|k| (k, &DST_IPV4 as FieldRef)),
+            &DST_PROTO,
+            &mut t_pa,
+        )?;
+        Ok([s_ha, s_sa, s_pa, t_ha, t_sa, t_pa])
+    })();
+    cx.pkt.close();
+    let [s_ha, s_sa, s_pa, t_ha, t_sa, t_pa] = r?;
+    let or = |s: String| {
+        if s.is_empty() {
+            "<No address>".to_string()
+        } else {
+            s
+        }
+    };
+    let with_sub = |a: String, sub: &str| {
+        if sub.is_empty() {
+            or(a)
+        } else {
+            format!("{},{sub}", or(a))
+        }
+    };
+    match op {
+        1 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Who has {}? Tell {}", or(t_pa), or(s_pa))),
+        2 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("{} is at {}", or(s_pa), with_sub(s_ha, &s_sa))),
+        8 => cx.pkt.cols.set_info(format_args!(
+            "Who is {}?  Tell {}",
+            with_sub(t_ha, &t_sa),
+            with_sub(s_ha, &s_sa)
+        )),
+        9 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("{} is at {}", with_sub(s_ha, &s_sa), or(s_pa))),
+        10 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("I don't know where {} is", or(s_pa))),
+        _ => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Unknown ATMARP opcode 0x{op:04x}")),
+    }
+    Ok(total)
+}
+
 static HW_TYPES: ValueStrings = &[
     (1, "Ethernet"),
     (6, "IEEE 802 Networks"),
@@ -84,6 +392,7 @@ static HW_TYPES: ValueStrings = &[
     (15, "Frame Relay"),
     (16, "ATM"),
     (18, "Fibre Channel"),
+    (19, "ATM (RFC 2225)"),
     (20, "Serial Line"),
     (24, "IEEE 1394.1995"),
     (32, "InfiniBand"),
@@ -105,7 +414,14 @@ static OPCODES: ValueStrings = &[
 pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     cx.current_proto = "ARP/RARP";
     cx.pkt.layer("arp");
+    // Wireshark names the packet ARP with an empty Info until it knows
+    // better, so a packet that fails early shows as a malformed ARP.
+    cx.pkt.cols.set_protocol("ARP");
+    cx.pkt.cols.clear_info();
     let hrd = tvb.u16(0)?;
+    if hrd == ATM2225 {
+        return dissect_atmarp(cx, tvb);
+    }
     let pro = tvb.u16(2)?;
     let hln = tvb.u8(4)? as usize;
     let pln = tvb.u8(5)? as usize;
