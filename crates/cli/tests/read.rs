@@ -312,7 +312,7 @@ fn display_filters_select_what_tshark_selects() {
     );
 }
 
-const FILTERS_FLOOR: u32 = 131;
+const FILTERS_FLOOR: u32 = 146;
 
 #[test]
 fn filters_select_write_and_explain_mistakes() {

@@ -709,3 +709,44 @@ fn address(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::dns::test_util::*;
+
+    fn run_arp(d: &[u8]) -> crate::Packet {
+        run(d, |cx, t| dissect(cx, t).map(|_| ()))
+    }
+
+    #[test]
+    fn atmarp_request() {
+        // RFC 2225 section 8.7: ar$hrd 19, ar$pro IPv4, a 20-byte NSAP
+        // sender ATM number, no subaddresses, 4-byte protocol addresses.
+        let mut d = vec![0, 19, 8, 0, 20, 0, 0, 1, 4, 0, 0, 4];
+        d.extend_from_slice(&[0x47; 20]);
+        d.extend_from_slice(&[10, 0, 0, 1]);
+        d.extend_from_slice(&[10, 0, 0, 2]);
+        let p = run_arp(&d);
+        assert_eq!(p.cols.protocol, "ATMARP");
+        assert_eq!(p.cols.info, "Who has 10.0.0.2? Tell 10.0.0.1");
+        assert_eq!(p.protocols, "arp:atmarp");
+        assert_eq!(values(&p, &d, "arp.src.hlen"), ["20"]);
+        assert_eq!(values(&p, &d, "arp.src.proto_ipv4"), ["10.0.0.1"]);
+        assert_eq!(values(&p, &d, "arp.opcode"), ["1"]);
+    }
+
+    #[test]
+    fn atmarp_lengths_past_the_packet_are_malformed() {
+        // captures/filter-corpus.pcapng frame 1166: an Ethernet ARP request
+        // with hardware type 19; read as RFC 2225 its lengths (6, 4, 0, 31,
+        // 41, 218 bytes) overrun the 46-byte payload.
+        let d = hex("0013080006040001001f29da2d79c0a80168000000000000c0a80101\
+             000000000000000000000000000000000000");
+        let p = run_arp(&d);
+        assert_eq!(p.cols.protocol, "ARP");
+        assert_eq!(p.cols.info, "[Malformed Packet]");
+        assert_eq!(p.protocols, "arp:atmarp");
+        assert!(values(&p, &d, "arp.opcode").is_empty());
+    }
+}
