@@ -709,6 +709,24 @@ fn first_line_kind(line: &[u8]) -> Option<First> {
     })
 }
 
+/// A request line as Wireshark 4.0 accepts it without a version: a known
+/// method and a space, the URI up to the next space, the rest as version.
+fn versionless_request(line: &[u8]) -> Option<First> {
+    let sp = memchr::memchr(b' ', line)?;
+    let m = std::str::from_utf8(&line[..sp]).ok()?;
+    if !METHODS.contains(&m) {
+        return None;
+    }
+    let rest = &line[sp + 1..];
+    let ulen = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let vstart = (sp + 2 + ulen).min(line.len());
+    Some(First::Request {
+        method: sp,
+        uri: (sp + 1, sp + 1 + ulen),
+        version: (vstart, line.len() - vstart),
+    })
+}
+
 /// HTTP on a TCP segment: every complete message in it.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
@@ -771,7 +789,16 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                     // The message goes on in bytes the capture did not keep:
                     // show what was captured, then stop as Wireshark does
                     // (a request leaves the Info column to TCP).
-                    if let Some(l) = line_at(data, off) {
+                    // Without a line end the captured rest is the line
+                    // (tshark cannot ask for more of a cut frame).
+                    let l = line_at(data, off).or_else(|| {
+                        (off < data.len()).then(|| Line {
+                            start: off,
+                            len: data.len() - off,
+                            next: data.len(),
+                        })
+                    });
+                    if let Some(l) = l {
                         let is_req = matches!(k, First::Request { .. });
                         let info = cx.pkt.cols.info.clone();
                         let proto = cx.pkt.cols.protocol.clone();
@@ -836,10 +863,11 @@ enum Parse {
 /// `at_fin`: the data is all the sender will send (its FIN came).
 fn parse(data: &[u8], off: usize, reported: usize, nobody: bool, at_fin: bool) -> Parse {
     let Some(l) = line_at(data, off) else {
-        return match first_line_kind(&data[off.min(data.len())..]) {
-            Some(_) => Parse::Incomplete {
+        let rest = &data[off.min(data.len())..];
+        return match first_line_kind(rest).or_else(|| versionless_request(rest)) {
+            Some(k) => Parse::Incomplete {
                 first_line: None,
-                kind: None,
+                kind: Some(k),
                 more: None,
                 until_fin: false,
             },

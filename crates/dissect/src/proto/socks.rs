@@ -262,10 +262,25 @@ fn dissect_conv(cx: &mut Cx<'_>, tvb: &Tvb<'_>, conv: &mut Conversation) -> R<()
         for (f, v) in [
             (&VERSION, u64::from(conv.version)),
             (&COMMAND, u64::from(conv.command)),
-            (&REMOTE_HOST_PORT, u64::from(conv.port)),
+            // Wireshark 4.0 shows the remote port as `socks.dstport`.
+            (&DSTPORT, u64::from(conv.port)),
         ] {
             let n = cx.pkt.add(f, tvb, 0, 0, Value::UInt(v));
             cx.pkt.set_generated(n);
+        }
+        // The payload handed on, as TCP's port lookup shows it again.
+        let len = tvb.reported_len();
+        if len > 0 {
+            let sp = Span {
+                src: Src::Data(tvb.ds()),
+                start: tvb.base(),
+                len: tvb.len() as u32,
+            };
+            let n = cx
+                .pkt
+                .add(&crate::proto::tcp::PAYLOAD, tvb, 0, len, Value::Bytes(sp));
+            cx.pkt
+                .set_label(n, format_args!("TCP payload ({len} bytes)"));
         }
     }
     cx.pkt.close();
@@ -537,7 +552,8 @@ mod tests {
         assert_eq!(values(&p, &rep, "socks.results"), ["0"]);
         // After the handshake the conversation carries the remote protocol.
         let p = seg(&mut st, 5, true, b"hello");
-        assert_eq!(values(&p, b"hello", "socks.remote_host_port"), ["443"]);
+        assert_eq!(values(&p, b"hello", "socks.dstport"), ["443"]);
+        assert_eq!(values(&p, b"hello", "socks.command"), ["1"]);
     }
 
     #[test]

@@ -837,8 +837,8 @@ fn key_exchange(
     let v = bytes_val(tvb, off, padding);
     cx.pkt.add(&PADDING_STRING, tvb, off, padding, v);
     off += padding;
-    let s = cx.pkt.add(&SEQ_NUM, tvb, off, 0, Value::UInt(seq.into()));
-    cx.pkt.set_generated(s);
+    // Wireshark 4.0 does not mark it as generated.
+    cx.pkt.add(&SEQ_NUM, tvb, off, 0, Value::UInt(seq.into()));
     Ok(Some(off))
 }
 
@@ -1155,13 +1155,29 @@ fn signature(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize) -> R<usize> {
     cx.pkt
         .set_label(t, format_args!("KEX host signature (type: {ty})"));
     let r = (|| -> R<()> {
-        cx.pkt
+        let ln = cx
+            .pkt
             .add(&HOST_SIG_LENGTH, tvb, off, 4, Value::UInt(len as u64));
         let o = text(cx, tvb, off + 4, &HOST_SIG_TYPE_LENGTH, &HOST_SIG_TYPE)?;
         let n = (off + 4 + len).saturating_sub(o);
         tvb.ensure(o, n)?;
         let v = bytes_val(tvb, o, n);
         cx.pkt.add(&HOST_SIG_DATA, tvb, o, n, v);
+        let known = matches!(ty.as_str(), "ssh-rsa" | "ssh-dss" | "ssh-ed25519")
+            || ty.starts_with("ecdsa-sha2-");
+        if !known {
+            // Wireshark 4.0 counts only the lengths and the type as decoded
+            // for other signature types (its message, misspelling included).
+            let decoded = o - off;
+            cx.pkt.reopen(ln);
+            cx.pkt.expert(
+                "ssh",
+                Severity::Warning,
+                Group::Protocol,
+                format_args!("Decoded {decoded} bytes, but packet legnth is {len} bytes"),
+            );
+            cx.pkt.close();
+        }
         Ok(())
     })();
     cx.pkt.close();
