@@ -250,27 +250,16 @@ fn dissect_atmarp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     } else {
         tvb
     };
+    // packet-arp.c's `atmop_vals` name the packet in the tree.
     let (proto, kind) = match op {
-        3 | 4 => (
-            "ATMRARP",
-            if op == 3 {
-                "reverse request"
-            } else {
-                "reverse reply"
-            },
-        ),
-        8 | 9 => (
-            "Inverse ATMARP",
-            if op == 8 {
-                "Inverse ARP request"
-            } else {
-                "Inverse ARP reply"
-            },
-        ),
-        1 => ("ATMARP", "request"),
-        2 => ("ATMARP", "reply"),
-        10 => ("ATMARP", "ARP NAK"),
-        _ => ("ATMARP", "opcode"),
+        3 => ("ATMRARP", "reverse request".to_string()),
+        4 => ("ATMRARP", "reverse reply".to_string()),
+        8 => ("Inverse ATMARP", "inverse request".to_string()),
+        9 => ("Inverse ATMARP", "inverse reply".to_string()),
+        1 => ("ATMARP", "request".to_string()),
+        2 => ("ATMARP", "reply".to_string()),
+        10 => ("ATMARP", "nak".to_string()),
+        _ => ("ATMARP", format!("opcode 0x{op:04x}")),
     };
     cx.pkt.cols.set_protocol(proto);
     let root = cx.pkt.open(&PROTO, &tvb, 0, total, Value::None);
@@ -398,16 +387,34 @@ static HW_TYPES: ValueStrings = &[
     (32, "InfiniBand"),
 ];
 
+/// packet-arp.c's `op_vals`.
 static OPCODES: ValueStrings = &[
+    (0, "reserved"),
     (1, "request"),
     (2, "reply"),
     (3, "reverse request"),
     (4, "reverse reply"),
-    (8, "Inverse ARP request"),
-    (9, "Inverse ARP reply"),
-    (5, "DRARP-Request"),
-    (6, "DRARP-Reply"),
-    (10, "ARP NAK"),
+    (5, "drarp request"),
+    (6, "drarp reply"),
+    (7, "drarp error"),
+    (8, "inverse request"),
+    (9, "inverse reply"),
+    (10, "arp nak"),
+    (11, "mars request"),
+    (12, "mars multi"),
+    (13, "mars mserv"),
+    (14, "mars join"),
+    (15, "mars leave"),
+    (16, "mars nak"),
+    (17, "mars unserv"),
+    (18, "mars sjoin"),
+    (19, "mars sleave"),
+    (20, "mars grouplist request"),
+    (21, "mars grouplist reply"),
+    (22, "mars redirect map"),
+    (23, "mapos unarp"),
+    (24, "experimental 1"),
+    (25, "experimental 2"),
 ];
 
 /// Dissects an ARP packet; returns the bytes it covers.
@@ -426,10 +433,15 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     let hln = tvb.u8(4)? as usize;
     let pln = tvb.u8(5)? as usize;
     let op = tvb.u16(6)?;
-    let is_rarp = matches!(op, 3 | 4);
-    cx.pkt
-        .cols
-        .set_protocol(if is_rarp { "RARP" } else { "ARP" });
+    // packet-arp.c's Protocol column by opcode.
+    cx.pkt.cols.set_protocol(match op {
+        3 | 4 => "RARP",
+        5..=7 => "DRARP",
+        8 | 9 => "Inverse ARP",
+        11..=22 => "MARS",
+        23 => "MAPOS",
+        _ => "ARP",
+    });
     let sha = 8;
     let spa = sha + hln;
     let tha = spa + pln;
@@ -438,12 +450,9 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     let is_eth = hrd == 1 && hln == 6;
     let is_ip = pro == 0x0800 && pln == 4;
     let root = cx.pkt.open(&PROTO, &tvb, 0, total, Value::None);
-    let kind = match op {
-        1 => "request",
-        2 => "reply",
-        3 => "reverse request",
-        4 => "reverse reply",
-        _ => "opcode",
+    let kind = match crate::field::val_to_str(OPCODES, op.into()) {
+        Some(k) => k.to_string(),
+        None => format!("opcode 0x{op:04x}"),
     };
     // Gratuitous, probe and announcement are decided on the addresses.
     let (sip, tip) = if is_ip {
@@ -455,7 +464,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
         .bytes(tha, hln)
         .map(|b| b.iter().all(|&x| x == 0))
         .unwrap_or(false);
-    let gratuitous = op <= 2 && sip.is_some() && sip == tip;
+    let gratuitous = matches!(op, 1 | 2) && sip.is_some() && sip == tip;
     let probe = op == 1 && sip == Some([0, 0, 0, 0]) && tha_zero;
     let announcement = op == 1 && gratuitous && tha_zero;
     if announcement {
@@ -539,14 +548,26 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
     // Duplicate address detection (Wireshark's arp.detect_duplicate_ip_addresses):
     // the sender's binding, and for replies the target's, against what
     // earlier packets said.
+    // Only requests and replies with Ethernet (or IEEE 802) and IPv4
+    // addresses count, and only unicast, non-zero MACs; a request's target
+    // means nothing (packet-arp.c).
     let mut duplicate = None;
-    if is_ip && is_eth {
-        if let (Some(ip), Ok(mac)) = (sip, tvb.ether(sha)) {
-            duplicate = check_duplicate(cx, &tvb, ip, mac);
-        }
-        if duplicate.is_none() && op == 2 {
-            if let (Some(ip), Ok(mac)) = (tip, tvb.ether(tha)) {
+    let ether_like = (hrd == 1 || hrd == 6) && hln == 6;
+    let ipv4_like = (pro == 0x0800 || pro == 0xcc) && pln == 4;
+    let usable = |m: &[u8; 6]| m[0] & 1 == 0 && *m != [0; 6];
+    if matches!(op, 1 | 2) && ether_like && ipv4_like {
+        if let (Ok(ip), Ok(mac)) = (tvb.ipv4(spa), tvb.ether(sha)) {
+            if usable(&mac) {
                 duplicate = check_duplicate(cx, &tvb, ip, mac);
+            }
+        }
+        if op != 1 {
+            if let (Ok(ip), Ok(mac)) = (tvb.ipv4(tpa), tvb.ether(tha)) {
+                if usable(&mac) && duplicate != Some(ip) {
+                    // As in packet-arp.c, the target's check decides the
+                    // Info note.
+                    duplicate = check_duplicate(cx, &tvb, ip, mac);
+                }
             }
         }
     }
@@ -592,6 +613,17 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<usize> {
             .pkt
             .cols
             .set_info(format_args!("{info_tha} is at {info_tpa}")),
+        7 => cx.pkt.cols.set_info(format_args!("DRARP Error")),
+        8 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("Who is {info_tha}? Tell {info_sha}")),
+        9 => cx
+            .pkt
+            .cols
+            .set_info(format_args!("{info_sha} is at {info_spa}")),
+        10 => cx.pkt.cols.set_info(format_args!("ARP NAK")),
+        0 => cx.pkt.cols.set_info(format_args!("Reserved opcode 0")),
         _ => cx
             .pkt
             .cols
@@ -734,6 +766,48 @@ mod tests {
         assert_eq!(values(&p, &d, "arp.src.hlen"), ["20"]);
         assert_eq!(values(&p, &d, "arp.src.proto_ipv4"), ["10.0.0.1"]);
         assert_eq!(values(&p, &d, "arp.opcode"), ["1"]);
+    }
+
+    /// An Ethernet/IPv4 ARP packet (RFC 826) with opcode `op`.
+    fn ether_arp(op: u16, sha: [u8; 6], spa: [u8; 4], tha: [u8; 6], tpa: [u8; 4]) -> Vec<u8> {
+        let mut d = vec![0, 1, 8, 0, 6, 4];
+        d.extend_from_slice(&op.to_be_bytes());
+        d.extend_from_slice(&sha);
+        d.extend_from_slice(&spa);
+        d.extend_from_slice(&tha);
+        d.extend_from_slice(&tpa);
+        d
+    }
+
+    #[test]
+    fn duplicates_only_from_requests_and_replies() {
+        let mut st = crate::State::default();
+        let a = [0, 0x1f, 0x29, 0xda, 0x2d, 0x79];
+        let b = [0, 0x1f, 0x29, 0xda, 0x25, 0x00];
+        let ip = [192, 168, 1, 104];
+        let gw = [192, 168, 1, 1];
+        let go = |st: &mut crate::State, n, d: &[u8]| {
+            run_with(st, n, 0, d, |cx, t| dissect(cx, t).map(|_| ()))
+        };
+        go(&mut st, 1, &ether_arp(1, a, ip, [0; 6], gw));
+        // Opcode 0x41 with another MAC for the same address: not checked,
+        // and not recorded either.
+        let p = go(&mut st, 2, &ether_arp(0x41, b, ip, [0; 6], gw));
+        assert_eq!(p.cols.info, "Unknown ARP opcode 0x0041");
+        let p = go(&mut st, 3, &ether_arp(1, a, ip, [0; 6], gw));
+        assert_eq!(p.cols.info, "Who has 192.168.1.1? Tell 192.168.1.104");
+        // A request with the other MAC is a duplicate of frame 3's binding.
+        let p = go(&mut st, 4, &ether_arp(1, b, ip, [0; 6], gw));
+        assert_eq!(
+            p.cols.info,
+            "Who has 192.168.1.1? Tell 192.168.1.104 (duplicate use of 192.168.1.104 detected!)"
+        );
+        // RFC 903 opcodes 5 and 8 name DRARP and Inverse ARP.
+        let p = go(&mut st, 5, &ether_arp(5, a, ip, [0; 6], gw));
+        assert_eq!(p.cols.protocol, "DRARP");
+        let p = go(&mut st, 6, &ether_arp(9, a, ip, [0; 6], gw));
+        assert_eq!(p.cols.protocol, "Inverse ARP");
+        assert_eq!(p.cols.info, "00:1f:29:da:2d:79 is at 192.168.1.104");
     }
 
     #[test]
