@@ -573,6 +573,25 @@ mod tests {
     }
 
     #[test]
+    fn cut_messages_never_panic() {
+        let mut req = vec![5, 1, 0, 3, 14];
+        req.extend_from_slice(b"www.google.com");
+        req.extend_from_slice(&443u16.to_be_bytes());
+        for cut in 1..req.len() {
+            let mut st = State::default();
+            seg(&mut st, 1, true, &[5, 1, 0]);
+            seg(&mut st, 2, false, &[5, 0]);
+            let p = seg(&mut st, 3, true, &req[..cut]);
+            assert_eq!(p.cols.protocol, "Socks");
+            assert!(
+                p.cols.info.ends_with("[Malformed Packet]"),
+                "{}",
+                p.cols.info
+            );
+        }
+    }
+
+    #[test]
     fn other_first_bytes_are_unknown() {
         let mut st = State::default();
         let p = seg(&mut st, 1, false, b"POST / HTTP/1.1\r\n\r\n");

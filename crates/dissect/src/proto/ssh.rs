@@ -1379,6 +1379,25 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_and_corruption_is_handled() {
+        // Cut and corrupted key-exchange packets never panic: each is shown
+        // or reported as malformed.
+        let k = kexinit();
+        for cut in 0..k.len() {
+            for flip in [None, Some(0usize), Some(4), Some(5), Some(30)] {
+                let mut st = State::default();
+                seg(&mut st, 1, true, b"SSH-2.0-x\r\n");
+                let mut d = k[..cut].to_vec();
+                if let Some(i) = flip.filter(|&i| i < d.len()) {
+                    d[i] ^= 0xff;
+                }
+                let p = seg(&mut st, 2, true, &d);
+                assert!(p.cols.protocol.starts_with("SSH"));
+            }
+        }
+    }
+
+    #[test]
     fn mac_lengths() {
         assert_eq!(mac_length("hmac-sha2-256"), Some(32));
         assert_eq!(mac_length("hmac-sha2-512-etm@openssh.com"), Some(64));
