@@ -248,4 +248,8 @@ pub struct State {
     pub tls: crate::proto::tls::Sessions,
     /// RUDP message framing per direction (where each message starts).
     pub rudp: crate::proto::rudp::Streams,
+    /// SSH connections: version, key-exchange progress, algorithms.
+    pub ssh: crate::proto::ssh::Flows,
+    /// SOCKS conversations: version and handshake state.
+    pub socks: crate::proto::socks::Conversations,
 }

@@ -709,6 +709,24 @@ fn first_line_kind(line: &[u8]) -> Option<First> {
     })
 }
 
+/// A request line as Wireshark 4.0 accepts it without a version: a known
+/// method and a space, the URI up to the next space, the rest as version.
+fn versionless_request(line: &[u8]) -> Option<First> {
+    let sp = memchr::memchr(b' ', line)?;
+    let m = std::str::from_utf8(&line[..sp]).ok()?;
+    if !METHODS.contains(&m) {
+        return None;
+    }
+    let rest = &line[sp + 1..];
+    let ulen = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let vstart = (sp + 2 + ulen).min(line.len());
+    Some(First::Request {
+        method: sp,
+        uri: (sp + 1, sp + 1 + ulen),
+        version: (vstart, line.len() - vstart),
+    })
+}
+
 /// HTTP on a TCP segment: every complete message in it.
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
@@ -750,8 +768,12 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
             Parse::NotHttp => {
                 if !first {
                     cx.pkt.cols.set_fence();
+                    continuation(cx, &tvb, off, first)?;
+                } else if seen_request(cx) {
+                    continuation(cx, &tvb, off, first)?;
+                } else {
+                    return not_yet_http(cx, &tvb);
                 }
-                continuation(cx, &tvb, off, first)?;
                 break;
             }
             Parse::Incomplete {
@@ -767,7 +789,16 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                     // The message goes on in bytes the capture did not keep:
                     // show what was captured, then stop as Wireshark does
                     // (a request leaves the Info column to TCP).
-                    if let Some(l) = line_at(data, off) {
+                    // Without a line end the captured rest is the line
+                    // (tshark cannot ask for more of a cut frame).
+                    let l = line_at(data, off).or_else(|| {
+                        (off < data.len()).then(|| Line {
+                            start: off,
+                            len: data.len() - off,
+                            next: data.len(),
+                        })
+                    });
+                    if let Some(l) = l {
                         let is_req = matches!(k, First::Request { .. });
                         let info = cx.pkt.cols.info.clone();
                         let proto = cx.pkt.cols.protocol.clone();
@@ -832,10 +863,11 @@ enum Parse {
 /// `at_fin`: the data is all the sender will send (its FIN came).
 fn parse(data: &[u8], off: usize, reported: usize, nobody: bool, at_fin: bool) -> Parse {
     let Some(l) = line_at(data, off) else {
-        return match first_line_kind(&data[off.min(data.len())..]) {
-            Some(_) => Parse::Incomplete {
+        let rest = &data[off.min(data.len())..];
+        return match first_line_kind(rest).or_else(|| versionless_request(rest)) {
+            Some(k) => Parse::Incomplete {
                 first_line: None,
-                kind: None,
+                kind: Some(k),
                 more: None,
                 until_fin: false,
             },
@@ -843,6 +875,29 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool, at_fin: bool) -
         };
     };
     let Some(kind) = first_line_kind(&data[l.start..l.start + l.len]) else {
+        // Wireshark 4.0 takes a known method and a space for a request
+        // even without a version (HTTP/0.9): it waits for the headers' end.
+        let line = &data[l.start..l.start + l.len];
+        let method = memchr::memchr(b' ', line)
+            .and_then(|sp| std::str::from_utf8(&line[..sp]).ok())
+            .is_some_and(|m| METHODS.contains(&m));
+        let mut end = l.next;
+        let mut complete = false;
+        while let Some(h) = line_at(data, end) {
+            end = h.next;
+            if h.len == 0 {
+                complete = true;
+                break;
+            }
+        }
+        if method && !complete {
+            return Parse::Incomplete {
+                first_line: Some(format_text(line)),
+                kind: None,
+                more: None,
+                until_fin: false,
+            };
+        }
         return Parse::NotHttp;
     };
     let mut end = l.next;
@@ -1511,6 +1566,101 @@ fn text_lines(cx: &mut Cx<'_>, tvb: &Tvb<'_>, body: &[u8], ctype: &str) {
     cx.pkt.close();
 }
 
+/// Whether this conversation carried a request already (Wireshark 4.0's
+/// `have_seen_http`: the conversation's request URI is set).
+fn seen_request(cx: &Cx<'_>) -> bool {
+    cx.state
+        .http
+        .map
+        .get(&conversation_key(cx))
+        .is_some_and(|c| c.nrequests > 0)
+}
+
+/// The end of the line at `off` as `tvb_find_line_end` finds it: CR, LF or
+/// CRLF ends a line; `(length, offset after the end)`, `None` without one.
+fn line_end_any(b: &[u8], off: usize) -> Option<(usize, usize)> {
+    let rest = b.get(off..)?;
+    let i = memchr::memchr2(b'\r', b'\n', rest)?;
+    let next = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+        i + 2
+    } else {
+        i + 1
+    };
+    Some((i, off + next))
+}
+
+/// A segment in a conversation that has shown no request yet and does not
+/// start with a request or status line: Wireshark 4.0's HTTP leaves the
+/// columns to TCP; it claims the bytes, and shows an HTTP tree only when
+/// the first line looks like a header (it has a colon).
+fn not_yet_http(cx: &mut Cx<'_>, tvb: &Tvb<'_>) -> R<Desegment> {
+    let data = tvb.data();
+    let mut off = 0;
+    // RFC 9112 section 2.2: an empty line before a message is ignored.
+    if tvb.reported_len() > 3 && data.starts_with(b"\r\n") {
+        off = 2;
+    }
+    // Binary data (or none captured) is not looked at.
+    match data.get(off) {
+        Some(c) if (0x20..0x7f).contains(c) => {}
+        _ => return Ok(Desegment::Done),
+    }
+    let Some((len, next)) = line_end_any(data, off) else {
+        // No whole line yet: TCP is asked for more, as for a header block.
+        return Ok(Desegment::More {
+            offset: 0,
+            more: None,
+        });
+    };
+    if !data[off..off + len].contains(&b':') {
+        return Ok(Desegment::Done);
+    }
+    cx.pkt.layer("http");
+    cx.pkt
+        .open(&PROTO, tvb, off, tvb.reported_len() - off, Value::None);
+    // Header lines up to a blank line or a line that is not a header.
+    let mut o = off;
+    let mut end = (len, next);
+    loop {
+        let (l, n) = end;
+        if l == 0 {
+            let t = cx.pkt.add(&TEXT, tvb, o, n - o, Value::None);
+            cx.pkt.set_label(t, format_args!("\\r\\n"));
+            o = n;
+            break;
+        }
+        if !data[o..o + l].contains(&b':') {
+            break;
+        }
+        let t = cx.pkt.add(&TEXT, tvb, o, n - o, Value::None);
+        if cx.pkt.labels {
+            let text = format_text(&data[o..n]);
+            cx.pkt.set_label(t, format_args!("{text}"));
+        }
+        o = n;
+        match line_end_any(data, o) {
+            Some(e) => end = e,
+            None => break,
+        }
+    }
+    let rest = tvb.reported_len() - o;
+    if rest > 0 {
+        let body = tvb.sub(o)?;
+        let cap = body.data();
+        let v = Value::Str(Span {
+            src: Src::Data(body.ds()),
+            start: body.base(),
+            len: cap.len().min(u32::MAX as usize) as u32,
+        });
+        let fd = cx.pkt.add(&FILE_DATA, &body, 0, cap.len(), v);
+        cx.pkt
+            .set_label(fd, format_args!("File Data: {rest} bytes"));
+        crate::proto::data::dissect(cx, body)?;
+    }
+    cx.pkt.close();
+    Ok(Desegment::Done)
+}
+
 /// A segment that does not start an HTTP message: "Continuation".
 fn continuation(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, first: bool) -> R<()> {
     // Bytes after a message are part of the same HTTP call.
@@ -1680,8 +1830,37 @@ Hypertext Transfer Protocol
             })
         );
         assert_eq!(p.cols.info, "GET / HTTP/1.1 ");
-        // Not HTTP at all.
-        let p = run(&[0x91, 0xf8, 0xf6], dissect);
+        // Binary bytes before any request: Wireshark 4.0's HTTP leaves
+        // them to TCP (no HTTP tree, no columns).
+        let mut st = State::default();
+        let p = run_with(&mut st, 1, 0, &[0x91, 0xf8, 0xf6], dissect);
+        assert_eq!(p.cols.info, "");
+        assert_eq!(p.protocols, "");
+        // Text whose first line has no colon: not HTTP either.
+        let p = run_with(&mut st, 2, 0, b"QUERY /users HTTP/1.1\r\n", dissect);
+        assert_eq!(p.protocols, "");
+        // A first line with a colon is taken for a header: an HTTP tree,
+        // the columns still TCP's.
+        let p = run_with(&mut st, 3, 0, b"x y: z\r\n`m\0\nrest", dissect);
+        assert_eq!(p.protocols, "http:data");
+        assert_eq!(p.cols.info, "");
+        // A request line without a version waits for its headers.
+        let mut asked = None;
+        run_with(&mut st, 4, 0, b"GET /cgi-bin/x?a=b\r\n", |cx, t| {
+            dissect(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
+        assert_eq!(
+            asked,
+            Some(crate::Desegment {
+                offset: 0,
+                more: None
+            })
+        );
+        // Once a request was seen, the same bytes are "Continuation".
+        run_with(&mut st, 5, 0, &hex(GET), dissect);
+        let p = run_with(&mut st, 6, 0, &[0x91, 0xf8, 0xf6], dissect);
         assert_eq!(p.cols.info, "Continuation");
         assert_eq!(p.protocols, "http:data");
     }

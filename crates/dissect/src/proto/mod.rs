@@ -20,6 +20,8 @@ pub mod nbns;
 pub mod null;
 pub mod rudp;
 pub mod sll;
+pub mod socks;
+pub mod ssh;
 pub mod tcp;
 pub mod tcp_analysis;
 pub mod tls;
@@ -40,6 +42,7 @@ pub static ALL_FIELDS: &[&[FieldRef]] = &[
     sll::FIELDS,
     null::FIELDS,
     arp::FIELDS,
+    arp::ATMARP_FIELDS,
     ip::FIELDS,
     ip::REASSEMBLY_FIELDS,
     ipv6::FIELDS,
@@ -54,6 +57,8 @@ pub static ALL_FIELDS: &[&[FieldRef]] = &[
     tls::FIELDS,
     nbns::FIELDS,
     rudp::FIELDS,
+    ssh::FIELDS,
+    socks::FIELDS,
 ];
 
 /// Dissects a frame's bytes by its link-layer type (LINKTYPE_* numbers).
@@ -122,7 +127,9 @@ fn udp_port(p: u16) -> Option<AppFn> {
 /// Wireshark 4.0's TCP port table for the dissectors in this crate.
 fn tcp_port(p: u16) -> Option<AppFn> {
     Some(match p {
+        ssh::PORT => ssh::dissect,
         53 => dns::dissect_tcp,
+        socks::PORT => socks::dissect,
         80 | 1900 | 2710 | 2869 | 3128 | 3132 | 5985 | 8080 | 8088 | 11371 => http::dissect,
         443 | 465 | 563 | 636 | 853 | 989 | 990 | 992 | 993 | 994 | 995 | 5061 => tls::dissect,
         _ => return None,

@@ -289,7 +289,9 @@ pub fn analyze(st: &mut TcpStream, dir: usize, s: Segment) -> Findings {
             f.dup_ack_frame = fwd.last_non_dup_ack;
         }
     }
-    if f.flags & DUPLICATE_ACK == 0 {
+    // Wireshark 4.0 resets the count only when the ACK number moves: a
+    // FIN or data segment with the same ACK is not a new reference.
+    if fwd.last_ack != Some(s.ack) {
         fwd.last_non_dup_ack = s.frame;
         fwd.dup_ack_num = 0;
     }
