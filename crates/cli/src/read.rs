@@ -355,7 +355,7 @@ pub fn run(args: ReadArgs) -> Result<()> {
 /// fields go parallel; `-V`, `-x`, JSON, `-w`, `-z`, `-2` and the SVG
 /// report always take the sequential path.
 fn cross_shard(f: wirelab_dissect::FieldRef) -> bool {
-    f.name == "tcp.stream" || f.name == "udp.stream"
+    matches!(f.abbrev, "tcp.stream" | "udp.stream")
 }
 
 /// A capture being written: to a temporary file renamed into place at the

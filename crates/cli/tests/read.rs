@@ -493,7 +493,20 @@ fn parallel_output_is_identical_to_sequential_over_all_captures() {
         "-Y",
         "dns.flags.response == 1 || http.response || tcp.analysis.retransmission || icmp || arp || ip.flags.mf == 1",
     ];
-    let modes: [&[&str]; 3] = [&[], fields, filter];
+    // Stream indexes count over the whole capture: the sequential path.
+    let streams: &[&str] = &[
+        "-Y",
+        "tcp.stream == 1 || udp.stream == 0",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "udp.stream",
+    ];
+    let modes: [&[&str]; 4] = [&[], fields, filter, streams];
     let root = shared();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
