@@ -40,9 +40,9 @@ use wirelab_filter::Filter;
 use wirelab_print::FieldsPrinter;
 
 /// Frames per batch (fewer when [`BATCH_BYTES`] is reached first).
-const BATCH_FRAMES: usize = 512;
+const BATCH_FRAMES: usize = 256;
 /// Captured bytes per batch, at most (a single larger frame excepted).
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 512 << 10;
 /// Batches read but not yet written, at most.
 const MAX_IN_FLIGHT: usize = 8;
 
