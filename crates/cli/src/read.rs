@@ -10,6 +10,8 @@ use clap::Args;
 use wirelab_dissect::{Dissector, FrameMeta, Packet};
 use wirelab_print::{FieldsOptions, FieldsPrinter};
 
+mod par;
+
 /// Options of `wirelab read`, spelled as tshark's.
 #[derive(Args, Debug)]
 pub struct ReadArgs {
@@ -95,7 +97,7 @@ pub fn run(args: ReadArgs) -> Result<()> {
             ));
         }
         Some(
-            FieldsPrinter::new(&args.fields, wirelab_dissect::registry(), fopts)
+            FieldsPrinter::new(&args.fields, wirelab_dissect::registry(), fopts.clone())
                 .map_err(|e| anyhow!(e))?,
         )
     } else {
@@ -133,11 +135,9 @@ pub fn run(args: ReadArgs) -> Result<()> {
     }
     let print =
         !args.quiet && (args.write.is_none() || args.verbose || args.hex || format != Format::Text);
-    let mut dissector = Dissector::new();
     // Item text and the whole tree are only shown by -V and JSON; otherwise
     // only the fields printed or filtered on get tree nodes.
     let full_tree = args.verbose || format == Format::Json;
-    dissector.set_labels(full_tree);
     // Protocol labels are read by -T fields (`-e ip`), filters (`string(ip)`)
     // and the SVG report; statistics without a filter of their own (two
     // words: `conv,tcp`, `io,phs`) never read them.
@@ -146,7 +146,6 @@ pub fn run(args: ReadArgs) -> Result<()> {
         || display.is_some()
         || args.export_svg.is_some()
         || args.stats.iter().any(|s| s.split(',').count() > 2);
-    dissector.set_protocol_labels(proto_labels);
     let tap_fields: Option<Vec<wirelab_dissect::FieldRef>> =
         taps.iter()
             .try_fold(Vec::new(), |mut acc, t| match t.want() {
@@ -166,21 +165,21 @@ pub fn run(args: ReadArgs) -> Result<()> {
         .iter()
         .fold(wirelab_analysis::Needs::NONE, |acc, t| acc.or(t.needs()));
     let per_packet = print || fields.is_some() || svg.is_some();
-    dissector.set_columns(per_packet || needs.columns);
-    dissector.set_app_layers(per_packet || display.is_some() || needs.app_layers);
-    dissector.set_wanted_layers(needs.layers);
-    if !full_tree && tap_fields.is_some() && svg.is_none() {
-        let mut want: Vec<wirelab_dissect::FieldRef> =
-            vec![&wirelab_dissect::proto::frame::TIME_RELATIVE];
-        if let Some(f) = &fields {
-            want.extend(f.fields());
-        }
-        if let Some(f) = &display {
-            want.extend_from_slice(f.fields());
-        }
-        want.extend(tap_fields.into_iter().flatten());
-        dissector.set_wanted(Some(&want));
-    }
+    let want: Option<Vec<wirelab_dissect::FieldRef>> =
+        if !full_tree && tap_fields.is_some() && svg.is_none() {
+            let mut want: Vec<wirelab_dissect::FieldRef> =
+                vec![&wirelab_dissect::proto::frame::TIME_RELATIVE];
+            if let Some(f) = &fields {
+                want.extend(f.fields());
+            }
+            if let Some(f) = &display {
+                want.extend_from_slice(f.fields());
+            }
+            want.extend(tap_fields.into_iter().flatten());
+            Some(want)
+        } else {
+            None
+        };
     // The Info column is read only by the packet list, `-e _ws.col.Info`,
     // statistics and the SVG report; `-T fields` otherwise skips its text.
     let info_needed = format != Format::Fields
@@ -189,7 +188,76 @@ pub fn run(args: ReadArgs) -> Result<()> {
         || !taps.is_empty()
         || svg.is_some()
         || fields.as_ref().is_some_and(|f| f.reads_info());
-    dissector.set_info_column(info_needed);
+    let new_dissector = || {
+        let mut d = Dissector::new();
+        d.set_labels(full_tree);
+        d.set_protocol_labels(proto_labels);
+        d.set_columns(per_packet || needs.columns);
+        d.set_app_layers(per_packet || display.is_some() || needs.app_layers);
+        d.set_wanted_layers(needs.layers);
+        if want.is_some() {
+            d.set_wanted(want.as_deref());
+        }
+        d.set_info_column(info_needed);
+        d
+    };
+    let threads = par::threads()?;
+    let parallel = threads > 1
+        && print
+        && !args.verbose
+        && !args.hex
+        && format != Format::Json
+        && args.write.is_none()
+        && taps.is_empty()
+        && svg.is_none()
+        && !args.two_pass
+        && !fields.as_ref().is_some_and(|f| f.fields().any(cross_shard))
+        && !display
+            .as_ref()
+            .is_some_and(|f| f.fields().iter().copied().any(cross_shard));
+    if parallel {
+        // Each worker may hold its part of the reassembly budget, but at
+        // least one whole PDU of the largest size reassembled.
+        let limit = (wirelab_dissect::proto::tcp::MAX_REASSEMBLY / threads)
+            .max(wirelab_dissect::proto::tcp::MAX_PDU);
+        let dissectors = (0..threads)
+            .map(|_| {
+                let mut d = new_dissector();
+                d.set_reassembly_limit(limit);
+                d
+            })
+            .collect();
+        let filters = match args.display_filter.as_deref() {
+            Some(_) => Some(
+                (0..threads)
+                    .map(|_| compile_filter(args.display_filter.as_deref()))
+                    .filter_map(|f| f.transpose())
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        let print = match &fields {
+            Some(_) => par::Print::Fields(
+                (0..threads)
+                    .map(|_| {
+                        FieldsPrinter::new(&args.fields, wirelab_dissect::registry(), fopts.clone())
+                            .map_err(|e| anyhow!(e))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => par::Print::List,
+        };
+        let job = par::Job {
+            dissectors,
+            filters,
+            print,
+            count: args.count,
+        };
+        let r = par::run(job, &mut reader, &args.file, &mut out);
+        out.flush()?;
+        return r;
+    }
+    let mut dissector = new_dissector();
     let mut pkt = Packet::new();
     let mut number = 0u64;
     let mut first_json = true;
@@ -278,6 +346,16 @@ pub fn run(args: ReadArgs) -> Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     result
+}
+
+/// Whether a field's value depends on frames of other conversations (the
+/// stream indexes count streams over the whole capture), so that the
+/// parallel path ([`par`]), whose workers each see some conversations only,
+/// cannot give it. The packet list, `-T fields` and `-Y` without these
+/// fields go parallel; `-V`, `-x`, JSON, `-w`, `-z`, `-2` and the SVG
+/// report always take the sequential path.
+fn cross_shard(f: wirelab_dissect::FieldRef) -> bool {
+    matches!(f.abbrev, "tcp.stream" | "udp.stream")
 }
 
 /// A capture being written: to a temporary file renamed into place at the

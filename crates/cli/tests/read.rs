@@ -430,3 +430,127 @@ fn filters_select_write_and_explain_mistakes() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("tcp.port"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `wirelab read -n -r CAP ARGS` with `WIRELAB_THREADS=threads`:
+/// exit status, standard output.
+fn read_with_threads(cap: &Path, args: &[&str], threads: u32) -> (Option<i32>, Vec<u8>) {
+    let out = wirelab()
+        .args(["read", "-n", "-r"])
+        .arg(cap)
+        .args(args)
+        .env("WIRELAB_THREADS", threads.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out.status.code(), out.stdout)
+}
+
+/// The parallel packet list, `-T fields` and `-Y` print byte for byte what
+/// the sequential path prints, over every capture tshark opens: the state
+/// that spans frames (TCP analysis and reassembly, IP fragments, DNS, HTTP,
+/// TLS, ICMP echoes, ARP) is kept together whatever the number of workers.
+#[test]
+fn parallel_output_is_identical_to_sequential_over_all_captures() {
+    let caps = captures_with_golden();
+    assert!(
+        caps.len() > 1000,
+        "expected the capture corpus in {}",
+        shared().display()
+    );
+    let fields: &[&str] = &[
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "frame.time_relative",
+        "-e",
+        "frame.time_delta",
+        "-e",
+        "ip.src",
+        "-e",
+        "ipv6.dst",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "tcp.seq",
+        "-e",
+        "tcp.analysis.flags",
+        "-e",
+        "udp.dstport",
+        "-e",
+        "dns.qry.name",
+        "-e",
+        "dns.response_to",
+        "-e",
+        "http.request.uri",
+        "-e",
+        "icmp.resp_to",
+        "-e",
+        "_ws.col.Info",
+    ];
+    let filter: &[&str] = &[
+        "-Y",
+        "dns.flags.response == 1 || http.response || tcp.analysis.retransmission || icmp || arp || ip.flags.mf == 1",
+    ];
+    // Stream indexes count over the whole capture: the sequential path.
+    let streams: &[&str] = &[
+        "-Y",
+        "tcp.stream == 1 || udp.stream == 0",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "udp.stream",
+    ];
+    let modes: [&[&str]; 4] = [&[], fields, filter, streams];
+    let root = shared();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(cap) = caps.get(i) else { break };
+                let path = root.join(cap);
+                for args in modes {
+                    let one = read_with_threads(&path, args, 1);
+                    for threads in [2, 3] {
+                        if read_with_threads(&path, args, threads) != one {
+                            failures
+                                .lock()
+                                .unwrap()
+                                .push(format!("{cap} {args:?} WIRELAB_THREADS={threads}"));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} runs differ from WIRELAB_THREADS=1:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn wirelab_threads_must_be_a_number_of_threads() {
+    let cap = shared().join("captures/filter-corpus.pcapng");
+    for bad in ["0", "two", "-1"] {
+        let out = wirelab()
+            .args(["read", "-n", "-r"])
+            .arg(&cap)
+            .env("WIRELAB_THREADS", bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "WIRELAB_THREADS={bad} accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("WIRELAB_THREADS"), "{err}");
+    }
+}

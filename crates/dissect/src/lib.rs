@@ -100,8 +100,7 @@ pub struct L3 {
 pub struct Dissector {
     /// Capture-wide state.
     pub state: State,
-    first_ts: Option<(i64, u32)>,
-    prev_ts: Option<(i64, u32)>,
+    clock: FrameClock,
     no_labels: bool,
     no_proto_labels: bool,
     want: Option<std::sync::Arc<[usize]>>,
@@ -173,8 +172,31 @@ impl Dissector {
         self.no_app_layers = !on;
     }
 
+    /// Caps the bytes held at once for TCP reassembly by this dissector
+    /// (default [`proto::tcp::MAX_REASSEMBLY`]); past it, PDUs are dropped
+    /// with an expert note. A reader that shares a capture among several
+    /// dissectors gives each a part of the budget.
+    pub fn set_reassembly_limit(&mut self, bytes: usize) {
+        self.state.reassembly_limit = Some(bytes);
+    }
+
     /// Dissects one frame into `pkt` (which is cleared first).
     pub fn dissect(&mut self, meta: FrameMeta, data: &[u8], pkt: &mut Packet) {
+        let times = self.clock.times(&meta);
+        self.dissect_at(meta, data, pkt, times);
+    }
+
+    /// Dissects one frame whose times relative to the first and the
+    /// previous frame of the capture were worked out by the caller (with a
+    /// [`FrameClock`] that saw every frame): for a reader that hands this
+    /// dissector only some of the frames of a capture.
+    pub fn dissect_at(
+        &mut self,
+        meta: FrameMeta,
+        data: &[u8],
+        pkt: &mut Packet,
+        times: proto::frame::Times,
+    ) {
         pkt.clear();
         pkt.cols.info_off = self.no_info;
         pkt.labels = !self.no_labels;
@@ -185,20 +207,6 @@ impl Dissector {
         pkt.app_layers = !self.no_app_layers;
         pkt.cols.set_enabled(!self.no_columns);
         pkt.meta = meta;
-        let ts = (meta.ts_secs, meta.ts_nanos);
-        // A record without a timestamp counts as time 0, as in Wireshark.
-        let first = *self
-            .first_ts
-            .get_or_insert(if meta.no_ts { (0, 0) } else { ts });
-        let prev = if meta.no_ts {
-            self.prev_ts.unwrap_or(ts)
-        } else {
-            self.prev_ts.replace(ts).unwrap_or(ts)
-        };
-        let times = proto::frame::Times {
-            relative: proto::frame::sub_time(ts, first),
-            delta: proto::frame::sub_time(ts, prev),
-        };
         let tvb = Tvb::new(data, meta.orig_len as usize, 0);
         let protos = proto::frame::dissect(pkt, &tvb, times);
         let mut cx = Cx::new(pkt, &mut self.state);
@@ -219,6 +227,39 @@ impl Dissector {
         cx.pkt.protocols = protocols;
         if let Some(n) = cx.pkt.nodes.get_mut(protos as usize) {
             n.value = v;
+        }
+    }
+}
+
+/// The capture-wide times of each frame: since the first frame and since
+/// the previous one. Fed every frame in order.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FrameClock {
+    first_ts: Option<(i64, u32)>,
+    prev_ts: Option<(i64, u32)>,
+}
+
+impl FrameClock {
+    /// A clock that has seen no frame.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The times of the next frame of the capture.
+    pub fn times(&mut self, meta: &FrameMeta) -> proto::frame::Times {
+        let ts = (meta.ts_secs, meta.ts_nanos);
+        // A record without a timestamp counts as time 0, as in Wireshark.
+        let first = *self
+            .first_ts
+            .get_or_insert(if meta.no_ts { (0, 0) } else { ts });
+        let prev = if meta.no_ts {
+            self.prev_ts.unwrap_or(ts)
+        } else {
+            self.prev_ts.replace(ts).unwrap_or(ts)
+        };
+        proto::frame::Times {
+            relative: proto::frame::sub_time(ts, first),
+            delta: proto::frame::sub_time(ts, prev),
         }
     }
 }

@@ -218,6 +218,14 @@ pub struct TcpStream {
     pub completeness: u8,
 }
 
+impl State {
+    /// The most bytes held for TCP reassembly at once.
+    pub fn reassembly_limit(&self) -> usize {
+        self.reassembly_limit
+            .unwrap_or(crate::proto::tcp::MAX_REASSEMBLY)
+    }
+}
+
 /// Capture-wide dissection state.
 #[derive(Default, Debug)]
 pub struct State {
@@ -229,6 +237,9 @@ pub struct State {
     pub udp: FastMap<(Endpoint, Endpoint), u32>,
     /// Bytes held in TCP PDUs under reassembly, over all streams.
     pub reassembly_bytes: usize,
+    /// The most bytes `reassembly_bytes` may reach; `None`:
+    /// [`crate::proto::tcp::MAX_REASSEMBLY`].
+    pub reassembly_limit: Option<usize>,
     /// Set by a protocol over TCP that asks for more bytes: its PDU ends
     /// only with the sender's FIN. TCP reads and clears it.
     pub desegment_until_fin: bool,

@@ -865,7 +865,10 @@ fn reassemble(
         if inside && whole {
             let off = off as usize;
             let growth = (off + seg_len).saturating_sub(msp.data.len());
-            if off + seg_len > MAX_PDU || cx.state.reassembly_bytes + growth > MAX_REASSEMBLY {
+            if off + seg_len > MAX_PDU
+                || cx.state.reassembly_bytes + growth
+                    > cx.state.reassembly_limit.unwrap_or(MAX_REASSEMBLY)
+            {
                 let held = msp.data.len();
                 cx.state.tcp_streams[si].dirs[dir].msp = None;
                 cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(held);
@@ -931,7 +934,7 @@ pub const MAX_REASSEMBLY: usize = 32 << 20;
 /// Keeps a PDU under reassembly, unless that would pass
 /// [`MAX_REASSEMBLY`]: then it is dropped with an expert note.
 fn keep(cx: &mut Cx<'_>, root: u32, si: usize, dir: usize, msp: crate::state::Msp) {
-    if cx.state.reassembly_bytes + msp.data.len() > MAX_REASSEMBLY {
+    if cx.state.reassembly_bytes + msp.data.len() > cx.state.reassembly_limit() {
         limit_note(cx, root);
         return;
     }
