@@ -320,8 +320,11 @@ impl TcpStream {
             first_nanos: self.first_ts.1,
             prev_secs: self.prev_ts.0,
             prev_nanos: self.prev_ts.1,
-            irtt_secs: self.irtt.map_or(i64::MIN, |t| t.0),
-            irtt_nanos: self.irtt.map_or(0, |t| t.1),
+            irtt_ns: self
+                .irtt
+                .and_then(|t| t.0.checked_mul(1_000_000_000)?.checked_add(t.1 as i64))
+                .filter(|&n| n != i64::MIN)
+                .unwrap_or(i64::MIN),
         }
     }
 
@@ -331,7 +334,10 @@ impl TcpStream {
     pub fn revive(t: &TcpTomb, key: ConvKey) -> Self {
         let mut st = TcpStream::new(t.index, key, (t.first_secs, t.first_nanos));
         st.prev_ts = (t.prev_secs, t.prev_nanos);
-        st.irtt = (t.irtt_secs != i64::MIN).then_some((t.irtt_secs, t.irtt_nanos));
+        st.irtt = (t.irtt_ns != i64::MIN).then_some((
+            t.irtt_ns.div_euclid(1_000_000_000),
+            t.irtt_ns.rem_euclid(1_000_000_000) as u32,
+        ));
         st.completeness = t.completeness;
         for (i, d) in st.dirs.iter_mut().enumerate() {
             d.base_seq = (t.bits & (TOMB_BASE << i) != 0).then_some(t.base[i]);
@@ -370,14 +376,13 @@ pub struct TcpTomb {
     pub first_secs: i64,
     /// Time of the last frame: seconds.
     pub prev_secs: i64,
-    /// Handshake round-trip time: seconds (`i64::MIN`: none).
-    pub irtt_secs: i64,
+    /// Handshake round-trip time in nanoseconds (`i64::MIN`: none, or
+    /// past 292 years).
+    pub irtt_ns: i64,
     /// Time of the first frame: nanoseconds.
     pub first_nanos: u32,
     /// Time of the last frame: nanoseconds.
     pub prev_nanos: u32,
-    /// Handshake round-trip time: nanoseconds.
-    pub irtt_nanos: u32,
 }
 
 /// Bounds on the state kept per conversation. Each can be set by an

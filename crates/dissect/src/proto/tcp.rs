@@ -640,7 +640,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             cx.pkt.reopen(n);
             cx.pkt.expert(
                 "tcp",
-                Severity::Chat,
+                Severity::Note,
                 Group::Sequence,
                 format_args!(
                     "This frame {} the connection closing",
@@ -1575,12 +1575,28 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                         .add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(len as u64));
                     let mut p = off + 2;
                     let mut label = String::from("TCP Option - SACK");
+                    // RFC 2883 §4: a first block below the cumulative
+                    // ACK reports a duplicate (D-SACK), as Wireshark notes.
+                    let ack = match (tvb.u16(12), tvb.u32(8)) {
+                        (Ok(f), Ok(a)) if f & ACKF != 0 => {
+                            Some(a.wrapping_sub(sack_base.unwrap_or(0)))
+                        }
+                        _ => None,
+                    };
                     while p + 8 <= off + len {
                         let le = tvb.u32(p)?.wrapping_sub(sack_base.unwrap_or(0));
                         let re = tvb.u32(p + 4)?.wrapping_sub(sack_base.unwrap_or(0));
                         cx.pkt.add(&OPT_SACK_LE, tvb, p, 4, Value::UInt(le as u64));
                         cx.pkt
                             .add(&OPT_SACK_RE, tvb, p + 4, 4, Value::UInt(re as u64));
+                        if p == off + 2 && ack.is_some_and(|a| le < a) {
+                            cx.pkt.expert(
+                                "tcp",
+                                Severity::Warning,
+                                Group::Sequence,
+                                format_args!("D-SACK Sequence"),
+                            );
+                        }
                         let _ = write!(label, " {le}-{re}");
                         let _ = write!(info, " SLE={le} SRE={re}");
                         p += 8;
