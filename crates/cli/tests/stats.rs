@@ -522,6 +522,7 @@ fn taps_together_print_what_each_prints_alone() {
 /// run interleaved, one frame a second per step, the groups one after the
 /// other.
 fn tcp_capture(groups: &[&[(u16, u32, u32)]], path: &Path) {
+    #[allow(clippy::too_many_arguments)]
     fn frame(
         out: &mut Vec<u8>,
         t: u32,
