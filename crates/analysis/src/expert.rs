@@ -128,6 +128,15 @@ impl Tap for ExpertStat {
                     .and_then(|n| pkt.custom_label(n))
                     .and_then(|l| l.strip_prefix("[Malformed Packet: "))
                     .and_then(|l| l.strip_suffix(']'))
+                    // Without item labels (statistics alone build none):
+                    // the last layer, where dissection stopped.
+                    .or_else(|| {
+                        pkt.protocols
+                            .rsplit(':')
+                            .next()
+                            .filter(|l| !l.is_empty())
+                            .map(short_name)
+                    })
                     .unwrap_or("Malformed")
             } else {
                 short_name(e.protocol)

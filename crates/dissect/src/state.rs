@@ -181,6 +181,51 @@ mod tests {
     use super::Msp;
 
     #[test]
+    fn a_released_stream_comes_back_with_what_it_showed() {
+        use super::{TcpStream, TcpTomb};
+        use std::net::IpAddr;
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        let key = ((a, 1234), (b, 80));
+        let mut st = TcpStream::new(7, key, (100, 5));
+        st.prev_ts = (160, 9);
+        st.irtt = Some((0, 1500));
+        st.completeness = 31;
+        st.dirs[0].base_seq = Some(1000);
+        st.dirs[0].syn_seen = true;
+        st.dirs[0].win_shift = Some(7);
+        st.dirs[0].closing_initiator = true;
+        st.dirs[1].base_seq = Some(u32::MAX);
+        st.dirs[1].win_shift = Some(-2);
+        st.dirs[1].closed = true;
+        let t = st.tomb();
+        assert_eq!(std::mem::size_of::<TcpTomb>(), 48);
+        let back = TcpStream::revive(&t, key);
+        assert_eq!(back.index, 7);
+        assert_eq!(
+            (back.first_ts, back.prev_ts, back.irtt),
+            ((100, 5), (160, 9), Some((0, 1500)))
+        );
+        assert_eq!(back.completeness, 31);
+        assert_eq!(back.dirs[0].base_seq, Some(1000));
+        assert_eq!(back.dirs[1].base_seq, Some(u32::MAX));
+        assert_eq!(
+            (back.dirs[0].win_shift, back.dirs[1].win_shift),
+            (Some(7), Some(-2))
+        );
+        assert!(back.dirs[0].syn_seen && !back.dirs[1].syn_seen);
+        assert!(back.dirs[0].closing_initiator && back.dirs[1].closed && !back.dirs[0].closed);
+        // Nothing of the analysis comes back.
+        assert_eq!(back.dirs[0].next_seq, None);
+        let none = TcpStream::new(1, key, (0, 0)).tomb();
+        let back = TcpStream::revive(&none, key);
+        assert_eq!(
+            (back.irtt, back.dirs[0].base_seq, back.dirs[1].win_shift),
+            (None, None, None)
+        );
+    }
+
+    #[test]
     fn holes_fill_in_any_order_and_first_copy_wins() {
         let mut m = Msp {
             need: Some(9),
@@ -216,6 +261,220 @@ pub struct TcpStream {
     /// `tcp.completeness` so far: the `COMPLETENESS_*` bits of
     /// [`crate::proto::tcp`] seen in this stream.
     pub completeness: u8,
+    /// Its conversation key (to forget it when the record is released).
+    pub key: ConvKey,
+    /// [`TcpTable::packets`] at its last segment.
+    pub last_packet: u64,
+    /// Both FINs were sent and acknowledged, or a RST was seen: after
+    /// [`ConvLimits::grace`] without a packet its record is released.
+    pub ended: bool,
+}
+
+impl TcpStream {
+    /// A fresh stream record.
+    pub fn new(index: u32, key: ConvKey, ts: (i64, u32)) -> Self {
+        TcpStream {
+            index,
+            dirs: [TcpDir::default(), TcpDir::default()],
+            first_ts: ts,
+            prev_ts: ts,
+            irtt: None,
+            syn_time: None,
+            completeness: 0,
+            key,
+            last_packet: 0,
+            ended: false,
+        }
+    }
+
+    /// What is kept once the record is released.
+    pub fn tomb(&self) -> TcpTomb {
+        let mut bits = 0u8;
+        let mut base = [0u32; 2];
+        let mut shift = [i8::MIN; 2];
+        for (i, d) in self.dirs.iter().enumerate() {
+            if let Some(b) = d.base_seq {
+                base[i] = b;
+                bits |= TOMB_BASE << i;
+            }
+            if d.syn_seen {
+                bits |= TOMB_SYN << i;
+            }
+            if d.closed {
+                bits |= TOMB_CLOSED << i;
+            }
+            if d.closing_initiator {
+                bits |= TOMB_INITIATOR << i;
+            }
+            if let Some(w) = d.win_shift {
+                shift[i] = w;
+            }
+        }
+        TcpTomb {
+            index: self.index,
+            base,
+            shift,
+            bits,
+            completeness: self.completeness,
+            first_secs: self.first_ts.0,
+            first_nanos: self.first_ts.1,
+            prev_secs: self.prev_ts.0,
+            prev_nanos: self.prev_ts.1,
+            irtt_ns: self
+                .irtt
+                .and_then(|t| t.0.checked_mul(1_000_000_000)?.checked_add(t.1 as i64))
+                .filter(|&n| n != i64::MIN)
+                .unwrap_or(i64::MIN),
+        }
+    }
+
+    /// A record brought back from what was kept of it: the same index,
+    /// relative numbering, window scaling, times and completeness; the
+    /// sequence analysis starts over.
+    pub fn revive(t: &TcpTomb, key: ConvKey) -> Self {
+        let mut st = TcpStream::new(t.index, key, (t.first_secs, t.first_nanos));
+        st.prev_ts = (t.prev_secs, t.prev_nanos);
+        st.irtt = (t.irtt_ns != i64::MIN).then_some((
+            t.irtt_ns.div_euclid(1_000_000_000),
+            t.irtt_ns.rem_euclid(1_000_000_000) as u32,
+        ));
+        st.completeness = t.completeness;
+        for (i, d) in st.dirs.iter_mut().enumerate() {
+            d.base_seq = (t.bits & (TOMB_BASE << i) != 0).then_some(t.base[i]);
+            d.syn_seen = t.bits & (TOMB_SYN << i) != 0;
+            d.closed = t.bits & (TOMB_CLOSED << i) != 0;
+            d.closing_initiator = t.bits & (TOMB_INITIATOR << i) != 0;
+            d.win_shift = (t.shift[i] != i8::MIN).then_some(t.shift[i]);
+        }
+        st
+    }
+}
+
+const TOMB_BASE: u8 = 1;
+const TOMB_SYN: u8 = 4;
+const TOMB_CLOSED: u8 = 16;
+const TOMB_INITIATOR: u8 = 64;
+
+/// What is kept of a TCP stream whose record was released (48 bytes
+/// instead of several hundred): enough to give a later segment of
+/// its conversation the same `tcp.stream`, relative numbers, window
+/// scaling, times and completeness that tshark, which keeps every stream
+/// forever, gives it. 48 bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct TcpTomb {
+    /// Stream index.
+    pub index: u32,
+    /// Base sequence number per direction (valid where `bits` says).
+    pub base: [u32; 2],
+    /// Window scale shift per direction (`i8::MIN`: none).
+    pub shift: [i8; 2],
+    /// Per direction: base set, SYN seen, closed, closing initiator.
+    pub bits: u8,
+    /// `tcp.completeness` so far.
+    pub completeness: u8,
+    /// Time of the first frame: seconds.
+    pub first_secs: i64,
+    /// Time of the last frame: seconds.
+    pub prev_secs: i64,
+    /// Handshake round-trip time in nanoseconds (`i64::MIN`: none, or
+    /// past 292 years).
+    pub irtt_ns: i64,
+    /// Time of the first frame: nanoseconds.
+    pub first_nanos: u32,
+    /// Time of the last frame: nanoseconds.
+    pub prev_nanos: u32,
+}
+
+/// Bounds on the state kept per conversation. Each can be set by an
+/// environment variable (read when the [`State`] is made), so a test can
+/// force a limit:
+///
+/// - `WIRELAB_TCP_MAX_STREAMS`: TCP stream records held at once (default
+///   2^20). Past it the least recently active stream's record is
+///   released early, with a warning on the frame that needed the room.
+/// - `WIRELAB_TCP_MAX_RELEASED`: released streams remembered (default
+///   2^19, at most about 60 MiB). Past it the quarter released longest ago
+///   is forgotten, with a warning: a later segment of one of them starts
+///   a new `tcp.stream`.
+/// - `WIRELAB_TCP_GRACE`: seconds of capture time without a packet after
+///   which an ended stream (both FINs acknowledged, or a RST) is released
+///   (default 120: two TIME-WAIT periods of most stacks, so late
+///   retransmissions and the last ACKs are still analysed in full).
+/// - `WIRELAB_TCP_IDLE`: seconds without a packet after which a stream
+///   that has not ended is released (default 3600).
+/// - `WIRELAB_TCP_QUIET_PACKETS`: TCP segments of other streams that must
+///   also have passed since a stream's last one before it is released
+///   (default 65536), so that a capture whose clock jumps (merged or
+///   edited captures) keeps its streams as long as tshark does.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvLimits {
+    /// Most live TCP stream records.
+    pub max_streams: usize,
+    /// Most released streams remembered.
+    pub max_released: usize,
+    /// Seconds an ended stream is kept after its last packet.
+    pub grace: i64,
+    /// Seconds a stream that has not ended is kept after its last packet.
+    pub idle: i64,
+    /// TCP segments that must also have passed since its last one.
+    pub quiet_packets: u64,
+}
+
+impl ConvLimits {
+    /// The defaults, overridden by the environment variables above.
+    pub fn from_env() -> Self {
+        fn var<T: std::str::FromStr>(name: &str, default: T) -> T {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(default)
+        }
+        ConvLimits {
+            max_streams: var("WIRELAB_TCP_MAX_STREAMS", 1usize << 20).max(1),
+            max_released: var("WIRELAB_TCP_MAX_RELEASED", 1usize << 19),
+            grace: var("WIRELAB_TCP_GRACE", 120i64).max(0),
+            idle: var("WIRELAB_TCP_IDLE", 3600i64).max(0),
+            quiet_packets: var("WIRELAB_TCP_QUIET_PACKETS", 1u64 << 16),
+        }
+    }
+}
+
+impl Default for ConvLimits {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
+/// TCP stream records and what is kept of released ones.
+#[derive(Default, Debug)]
+pub struct TcpTable {
+    /// Slots of stream records released, free for new streams.
+    pub free: Vec<usize>,
+    /// The next `tcp.stream` index.
+    pub next_index: u32,
+    /// Live records (slots in use).
+    pub live: usize,
+    /// (slot, index) of each live record, visited in turn to release
+    /// those that ended or went idle.
+    pub queue: std::collections::VecDeque<(usize, u32)>,
+    /// Released streams by a hash of their conversation key.
+    pub tombs: FastMap<u64, TcpTomb>,
+    /// Hasher for the keys of released streams.
+    pub hasher: foldhash::fast::RandomState,
+    /// Latest capture time seen by TCP.
+    pub now: (i64, u32),
+    /// TCP segments seen in streams so far.
+    pub packets: u64,
+    /// Limits.
+    pub limits: ConvLimits,
+}
+
+impl TcpTable {
+    /// The hash a released stream is remembered by.
+    pub fn key_hash(&self, key: &ConvKey) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key)
+    }
 }
 
 impl State {
@@ -231,8 +490,11 @@ impl State {
 pub struct State {
     /// TCP streams by conversation key (the current stream for the key).
     pub tcp: FastMap<(Endpoint, Endpoint), usize>,
-    /// Every TCP stream, by index.
+    /// TCP stream records, by slot (a released record's slot is reused:
+    /// the stream's index is [`TcpStream::index`]).
     pub tcp_streams: Vec<TcpStream>,
+    /// Bookkeeping for releasing TCP stream records.
+    pub tcp_table: TcpTable,
     /// UDP stream indexes by conversation key.
     pub udp: FastMap<(Endpoint, Endpoint), u32>,
     /// Bytes held in TCP PDUs under reassembly, over all streams.

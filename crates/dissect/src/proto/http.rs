@@ -609,6 +609,13 @@ pub struct Conversations {
     map: std::collections::HashMap<crate::state::ConvKey, Conversation>,
 }
 
+impl Conversations {
+    /// Forgets a conversation (its TCP stream record was released).
+    pub fn forget(&mut self, key: &crate::state::ConvKey) {
+        self.map.remove(key);
+    }
+}
+
 /// The most unanswered requests remembered per conversation (pipelining
 /// deeper than this loses the oldest matches).
 pub const MAX_PENDING: usize = 256;

@@ -430,7 +430,8 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     };
     let reused_ports = stream.is_some_and(|s| s.2);
     let first_of_stream = stream.is_some_and(|s| s.3);
-    let stream = stream.map(|(a, b, _, _)| (a, b));
+    let limits_hit = stream.map_or(0, |s| s.4);
+    let stream = stream.map(|(a, b, _, _, _)| (a, b));
     let (rel_seq, rel_ack, scale, index, trel, tdelta) = match stream {
         Some((si, dir)) => {
             let st = &cx.state.tcp_streams[si];
@@ -639,7 +640,7 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
             cx.pkt.reopen(n);
             cx.pkt.expert(
                 "tcp",
-                Severity::Chat,
+                Severity::Note,
                 Group::Sequence,
                 format_args!(
                     "This frame {} the connection closing",
@@ -728,6 +729,9 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         cx.pkt.close();
         super::tcp_analysis::show(cx, &tvb, &findings, irtt);
     }
+    if limits_hit != 0 {
+        conv_limit_note(cx, root, limits_hit);
+    }
     let payload = tvb.sub(hl)?;
     if seg_len > 0 {
         let sp = Span {
@@ -764,9 +768,10 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
 
 /// Frees the reassembly buffers of a stream that has ended: both FINs sent
 /// and acknowledged. (Not on a RST: Wireshark goes on reassembling the
-/// segments still in flight after one.) The small per-stream record stays, as later
-/// segments of the same stream (retransmissions, a reuse of its ports)
-/// still need it to be shown as tshark shows them.
+/// segments still in flight after one.) The record itself stays for
+/// [`crate::state::ConvLimits::grace`] more seconds, as late segments
+/// (retransmissions, the last ACKs) still need it to be analysed as tshark
+/// analyses them; then [`sweep`] releases it.
 fn release_if_finished(cx: &mut Cx<'_>, si: usize, flags: u16) {
     let st = &mut cx.state.tcp_streams[si];
     let fin_acked =
@@ -777,11 +782,173 @@ fn release_if_finished(cx: &mut Cx<'_>, si: usize, flags: u16) {
     if !done {
         return;
     }
+    st.ended = true;
     for d in st.dirs.iter_mut() {
         if let Some(m) = d.msp.take() {
             cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(m.data.len());
         }
     }
+}
+
+/// Stream records visited per segment by [`sweep`]: each live record is
+/// looked at again after about `live / SWEEP_STEP` segments.
+const SWEEP_STEP: usize = 2;
+
+/// Releases the records of streams that ended [`ConvLimits::grace`]
+/// seconds ago, or went idle for [`ConvLimits::idle`] seconds (capture
+/// time), with [`ConvLimits::quiet_packets`] segments of other streams
+/// since, looking at a few records per segment in turn.
+///
+/// [`ConvLimits::grace`]: crate::state::ConvLimits::grace
+/// [`ConvLimits::idle`]: crate::state::ConvLimits::idle
+/// [`ConvLimits::quiet_packets`]: crate::state::ConvLimits::quiet_packets
+fn sweep(cx: &mut Cx<'_>) -> u8 {
+    let mut hit = 0;
+    let now = cx.state.tcp_table.now;
+    let lim = cx.state.tcp_table.limits;
+    for _ in 0..SWEEP_STEP {
+        let Some((slot, index)) = cx.state.tcp_table.queue.pop_front() else {
+            break;
+        };
+        let Some(st) = cx.state.tcp_streams.get(slot) else {
+            continue;
+        };
+        if st.index != index || cx.state.tcp.get(&st.key) != Some(&slot) {
+            // Released already, or its slot taken by a newer stream.
+            continue;
+        }
+        let quiet = super::frame::sub_time(now, st.prev_ts).0;
+        let due = if st.ended { lim.grace } else { lim.idle };
+        let packets = cx.state.tcp_table.packets - st.last_packet;
+        if quiet >= due && packets >= lim.quiet_packets {
+            hit |= release(cx, slot);
+        } else {
+            cx.state.tcp_table.queue.push_back((slot, index));
+        }
+    }
+    hit
+}
+
+/// Makes room for one more stream record: releases the least recently
+/// active of the next few in turn (an ended one first). Returns the limits
+/// hit.
+fn evict(cx: &mut Cx<'_>) -> u8 {
+    const LOOK: usize = 8;
+    let mut best: Option<(bool, (i64, u32), usize)> = None;
+    let mut seen = Vec::with_capacity(LOOK);
+    while seen.len() < LOOK {
+        let Some((slot, index)) = cx.state.tcp_table.queue.pop_front() else {
+            break;
+        };
+        let Some(st) = cx.state.tcp_streams.get(slot) else {
+            continue;
+        };
+        if st.index != index || cx.state.tcp.get(&st.key) != Some(&slot) {
+            continue;
+        }
+        let rank = (!st.ended, st.prev_ts, slot);
+        if best.is_none_or(|b| rank < b) {
+            best = Some(rank);
+        }
+        seen.push((slot, index));
+    }
+    let mut hit = 0;
+    for (slot, index) in seen {
+        if best.is_some_and(|b| b.2 == slot) {
+            hit |= release(cx, slot);
+        } else {
+            cx.state.tcp_table.queue.push_back((slot, index));
+        }
+    }
+    hit
+}
+
+/// Releases a live stream record: its reassembly buffers, TLS session and
+/// HTTP requests go, and what [`crate::state::TcpTomb`] keeps is remembered by its key,
+/// so that a later segment of the conversation gets the same `tcp.stream`.
+/// Returns the limits hit (too many released streams remembered).
+///
+/// A segment that arrives for a released stream is shown with the same
+/// index, relative numbers, times and completeness as tshark shows it,
+/// but its sequence analysis starts over: a retransmission arriving after
+/// the grace period is not flagged as one, and HTTP and TLS start over.
+fn release(cx: &mut Cx<'_>, slot: usize) -> u8 {
+    let Some(st) = cx.state.tcp_streams.get(slot) else {
+        return 0;
+    };
+    let key = st.key;
+    let tomb = st.tomb();
+    if cx.state.tcp.get(&key) == Some(&slot) {
+        cx.state.tcp.remove(&key);
+    }
+    cx.state.tls.forget(&key);
+    cx.state.http.forget(&key);
+    free_slot(cx, slot);
+    let t = &mut cx.state.tcp_table;
+    if t.limits.max_released == 0 {
+        return HIT_RELEASED;
+    }
+    let h = t.key_hash(&key);
+    t.tombs.insert(h, tomb);
+    if t.tombs.len() <= t.limits.max_released {
+        return 0;
+    }
+    // Full: forget the quarter released longest ago (by their last
+    // packet), so this costs O(1) per release on the whole.
+    let mut times: Vec<(i64, u32)> = t
+        .tombs
+        .values()
+        .map(|x| (x.prev_secs, x.prev_nanos))
+        .collect();
+    let k = times.len() / 4;
+    let (_, &mut cut, _) = times.select_nth_unstable(k);
+    t.tombs.retain(|_, x| (x.prev_secs, x.prev_nanos) > cut);
+    HIT_RELEASED
+}
+
+/// Frees a record's slot (its reassembly buffers with it) for a new stream.
+fn free_slot(cx: &mut Cx<'_>, slot: usize) {
+    let Some(st) = cx.state.tcp_streams.get_mut(slot) else {
+        return;
+    };
+    for d in st.dirs.iter_mut() {
+        if let Some(m) = d.msp.take() {
+            cx.state.reassembly_bytes = cx.state.reassembly_bytes.saturating_sub(m.data.len());
+        }
+    }
+    // A stale (slot, index) in the queue no longer matches.
+    *st = TcpStream::new(u32::MAX, st.key, st.prev_ts);
+    cx.state.tcp_table.free.push(slot);
+    cx.state.tcp_table.live = cx.state.tcp_table.live.saturating_sub(1);
+}
+
+/// The warning on the frame where a conversation limit was reached.
+fn conv_limit_note(cx: &mut Cx<'_>, root: u32, hit: u8) {
+    let lim = cx.state.tcp_table.limits;
+    cx.pkt.reopen(root);
+    if hit & HIT_STREAMS != 0 {
+        cx.pkt.expert(
+            "tcp",
+            Severity::Warning,
+            Group::Sequence,
+            format_args!(
+                "Conversation state limit reached: {} TCP streams held, the least recently active one released (its later segments are not analysed for retransmissions)",
+                lim.max_streams
+            ),
+        );
+    }
+    if hit & HIT_RELEASED != 0 {
+        cx.pkt.expert(
+            "tcp",
+            Severity::Warning,
+            Group::Sequence,
+            format_args!(
+                "Conversation state limit reached: {} released TCP streams remembered, the quarter released longest ago forgotten (their later segments start new streams)",
+                lim.max_released
+            ),
+        );
+    }
+    cx.pkt.close();
 }
 
 /// The sender's FIN ends a PDU that lasts until the end of its stream (an
@@ -1150,9 +1317,18 @@ fn opts_base(cx: &Cx<'_>, stream: Option<(usize, usize)>) -> Option<u32> {
     cx.state.tcp_streams[si].dirs[1 - dir].base_seq
 }
 
+/// A limit of [`crate::state::ConvLimits`] reached while finding a stream.
+const HIT_STREAMS: u8 = 1;
+const HIT_RELEASED: u8 = 2;
+
 /// Finds or creates the stream of a segment and updates its state; returns
 /// (stream slot, direction, whether a new stream reused an old one's ports,
-/// whether this segment started the stream).
+/// whether this segment started the stream, the limits hit).
+///
+/// A segment of a conversation whose record was released (see
+/// [`release`]) brings the record back from what was kept of it, under the
+/// same `tcp.stream`, unless it is a SYN with another ISN: then, as in
+/// tshark, a new stream starts and reuses the ports.
 #[allow(clippy::too_many_arguments)]
 fn stream_of(
     cx: &mut Cx<'_>,
@@ -1163,10 +1339,16 @@ fn stream_of(
     ack: u32,
     ws: Option<u8>,
     ts: (i64, u32),
-) -> (usize, usize, bool, bool) {
+) -> (usize, usize, bool, bool, u8) {
     let (key, rev) = conv_key(src, dst);
     let dir = rev as usize;
     let syn_only = flags & SYN != 0 && flags & ACKF == 0;
+    let mut hit = 0u8;
+    if ts > cx.state.tcp_table.now {
+        cx.state.tcp_table.now = ts;
+    }
+    cx.state.tcp_table.packets += 1;
+    hit |= sweep(cx);
     let existing = cx.state.tcp.get(&key).copied();
     let slot = match existing {
         Some(slot) => {
@@ -1176,6 +1358,10 @@ fn stream_of(
             // the ports were reused for a new stream (Wireshark's rule).
             let reused = syn_only && d.base_seq.is_some_and(|b| b != seq);
             if reused {
+                // No later segment can reach the old record: the key now
+                // names the new stream.
+                cx.state.tcp.remove(&key);
+                free_slot(cx, slot);
                 None
             } else {
                 Some(slot)
@@ -1184,26 +1370,52 @@ fn stream_of(
         None => None,
     };
     let mut reused = existing.is_some() && slot.is_none();
-    let new = slot.is_none();
+    let mut revived = None;
+    if existing.is_none() && !cx.state.tcp_table.tombs.is_empty() {
+        let h = cx.state.tcp_table.key_hash(&key);
+        if let Some(t) = cx.state.tcp_table.tombs.remove(&h) {
+            let base_set = t.bits & (1 << dir) != 0;
+            if syn_only && base_set && t.base[dir] != seq {
+                reused = true;
+            } else {
+                revived = Some(t);
+            }
+        }
+    }
+    let new = slot.is_none() && revived.is_none();
     let slot = match slot {
         Some(s) => s,
         None => {
-            let index = cx.state.tcp_streams.len() as u32;
-            cx.state.tcp_streams.push(TcpStream {
-                index,
-                dirs: [TcpDir::default(), TcpDir::default()],
-                first_ts: ts,
-                prev_ts: ts,
-                irtt: None,
-                syn_time: None,
-                completeness: 0,
-            });
-            let s = cx.state.tcp_streams.len() - 1;
+            if cx.state.tcp_table.live >= cx.state.tcp_table.limits.max_streams {
+                hit |= HIT_STREAMS | evict(cx);
+            }
+            let st = match &revived {
+                Some(t) => TcpStream::revive(t, key),
+                None => {
+                    let index = cx.state.tcp_table.next_index;
+                    cx.state.tcp_table.next_index = index.wrapping_add(1);
+                    TcpStream::new(index, key, ts)
+                }
+            };
+            let index = st.index;
+            let s = match cx.state.tcp_table.free.pop() {
+                Some(s) => {
+                    cx.state.tcp_streams[s] = st;
+                    s
+                }
+                None => {
+                    cx.state.tcp_streams.push(st);
+                    cx.state.tcp_streams.len() - 1
+                }
+            };
+            cx.state.tcp_table.live += 1;
+            cx.state.tcp_table.queue.push_back((s, index));
             cx.state.tcp.insert(key, s);
             s
         }
     };
     let st = &mut cx.state.tcp_streams[slot];
+    st.last_packet = cx.state.tcp_table.packets;
     {
         let d = &mut st.dirs[dir];
         if flags & (SYN | ACKF) == SYN | ACKF && d.base_seq.is_some_and(|b| b != seq) {
@@ -1229,13 +1441,16 @@ fn stream_of(
             d.closed = true;
         }
     }
+    if flags & RST != 0 {
+        st.ended = true;
+    }
     if flags & ACKF != 0 {
         let o = &mut st.dirs[1 - dir];
         if o.base_seq.is_none() {
             o.base_seq = Some(ack.wrapping_sub(1));
         }
     }
-    (slot, dir, reused, new)
+    (slot, dir, reused, new, hit)
 }
 
 fn scan_options(tvb: &Tvb<'_>, hl: usize) -> Opts {
@@ -1363,12 +1578,28 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                         .add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(len as u64));
                     let mut p = off + 2;
                     let mut label = String::from("TCP Option - SACK");
+                    // RFC 2883 §4: a first block below the cumulative
+                    // ACK reports a duplicate (D-SACK), as Wireshark notes.
+                    let ack = match (tvb.u16(12), tvb.u32(8)) {
+                        (Ok(f), Ok(a)) if f & ACKF != 0 => {
+                            Some(a.wrapping_sub(sack_base.unwrap_or(0)))
+                        }
+                        _ => None,
+                    };
                     while p + 8 <= off + len {
                         let le = tvb.u32(p)?.wrapping_sub(sack_base.unwrap_or(0));
                         let re = tvb.u32(p + 4)?.wrapping_sub(sack_base.unwrap_or(0));
                         cx.pkt.add(&OPT_SACK_LE, tvb, p, 4, Value::UInt(le as u64));
                         cx.pkt
                             .add(&OPT_SACK_RE, tvb, p + 4, 4, Value::UInt(re as u64));
+                        if p == off + 2 && ack.is_some_and(|a| le < a) {
+                            cx.pkt.expert(
+                                "tcp",
+                                Severity::Warning,
+                                Group::Sequence,
+                                format_args!("D-SACK Sequence"),
+                            );
+                        }
                         let _ = write!(label, " {le}-{re}");
                         let _ = write!(info, " SLE={le} SRE={re}");
                         p += 8;

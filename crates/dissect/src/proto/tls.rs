@@ -1424,6 +1424,13 @@ pub struct Sessions {
     map: HashMap<crate::state::ConvKey, Session>,
 }
 
+impl Sessions {
+    /// Forgets a conversation's session (its TCP stream was released).
+    pub fn forget(&mut self, key: &crate::state::ConvKey) {
+        self.map.remove(key);
+    }
+}
+
 fn endpoints(cx: &Cx<'_>) -> (crate::state::ConvKey, crate::state::Endpoint) {
     crate::state::packet_conv(cx)
 }
