@@ -53,10 +53,26 @@ const CORPUS: &str = "filter-corpus.pcapng";
 const TCP_EXPERT: &str =
     "dissector: TCP retransmission analysis after gaps and Ethernet trailer notes differ";
 
+/// Segments tshark leaves to TCP but still hands to its HTTP taps.
+const HTTP_DECLINED: &str =
+    "dissector: HTTP taps see segments tshark's HTTP declines (wirelab's taps read the tree)";
+
 /// (capture, statistic — a trailing `*` matches any statistic starting so —,
 /// why wirelab's numbers differ from tshark's). Each is a dissector gap, not
 /// a difference in how the statistic is counted or printed.
 const KNOWN_GAPS: &[(&str, &str, &str)] = &[
+    // tshark's HTTP dissector runs its taps on a segment whose first line is
+    // neither a request/status line nor a header, although it leaves the
+    // frame to TCP (no HTTP tree, TCP's columns); wirelab's taps read the
+    // tree, so they miss those segments (frame 4's `QUERY` request here,
+    // and the requests with a mangled version in the other capture).
+    ("zeek/http_query-method.pcap", "http*", HTTP_DECLINED),
+    ("zeek/http_query-method.pcap", "follow,http*", HTTP_DECLINED),
+    (
+        "zeek/http_http-inner-transfer-encoding-ossfuzz.pcap",
+        "http*",
+        HTTP_DECLINED,
+    ),
     ("zeek/http_206_example_a.pcap", "expert", TCP_EXPERT),
     (
         "zeek/wikipedia-filtered-plus-udp.pcap",
