@@ -1041,8 +1041,15 @@ pub fn fmt_ether(a: &[u8; 6], out: &mut String) {
         b[3 * i] = H[(x >> 4) as usize];
         b[3 * i + 1] = H[(x & 15) as usize];
     }
-    for &c in &b {
-        out.push(c as char);
+    push_ascii(out, &b);
+}
+
+/// Appends bytes known to be ASCII in one copy (a `push` per character
+/// checks the capacity and encodes each one).
+#[inline]
+fn push_ascii(out: &mut String, b: &[u8]) {
+    if let Ok(t) = std::str::from_utf8(b) {
+        out.push_str(t);
     }
 }
 
@@ -1228,6 +1235,48 @@ mod tests {
     use super::*;
     use crate::proto::{eth, ip, tcp};
 
+    /// The stack-built decimal and hex writers print what `Display` does.
+    #[test]
+    fn number_writers_match_display() {
+        for a in [
+            [0u8, 0, 0, 0],
+            [10, 0, 0, 1],
+            [192, 168, 100, 255],
+            [1, 22, 233, 9],
+        ] {
+            let mut s = String::from("x");
+            push_ipv4(&mut s, a);
+            assert_eq!(s, format!("x{}", std::net::Ipv4Addr::from(a)));
+        }
+        for v in [0u16, 9, 10, 99, 100, 65535] {
+            let mut s = String::new();
+            push_u16(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+        let mut s = String::new();
+        fmt_ether(&[0x00, 0x1b, 0xfc, 0xa0, 0x0f, 0xff], &mut s);
+        assert_eq!(s, "00:1b:fc:a0:0f:ff");
+    }
+
+    /// `builds` tells what `add` does: with a want list, a value for a field
+    /// nobody wants is not interned.
+    #[test]
+    fn add_str_interns_only_built_nodes() {
+        let data = [0u8; 4];
+        let tvb = Tvb::new(&data, data.len(), 0);
+        let mut p = Packet::new();
+        let want: Arc<[usize]> = Arc::from([&ip::SRC as *const FieldDef as usize]);
+        p.want_bloom = want_bloom(&want);
+        p.want = Some(want);
+        assert!(p.builds(&ip::SRC));
+        assert!(!p.builds(&ip::DST));
+        assert_eq!(p.add_str(&ip::DST, &tvb, 0, 4, "10.0.0.1"), SKIPPED);
+        assert!(p.text.is_empty());
+        let id = p.add_str(&ip::SRC, &tvb, 0, 4, "10.0.0.2");
+        assert!(p.built(id));
+        assert_eq!(p.text, "10.0.0.2");
+    }
+
     #[test]
     fn rollback_restores_the_tree() {
         let mut p = Packet::new();
@@ -1276,12 +1325,26 @@ pub fn want_bloom(want: &[usize]) -> [u64; 4] {
 
 /// Appends an IPv4 address in dotted-decimal form, without allocating.
 pub fn push_ipv4(out: &mut String, a: [u8; 4]) {
-    for (i, b) in a.iter().enumerate() {
+    // Laid out on the stack (at most 15 bytes), appended at once.
+    let mut buf = [0u8; 15];
+    let mut n = 0;
+    for (i, &b) in a.iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            buf[n] = b'.';
+            n += 1;
         }
-        push_u8(out, *b);
+        if b >= 100 {
+            buf[n] = b'0' + b / 100;
+            n += 1;
+        }
+        if b >= 10 {
+            buf[n] = b'0' + (b / 10) % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + b % 10;
+        n += 1;
     }
+    push_ascii(out, &buf[..n]);
 }
 
 /// Appends a 16-bit number in decimal, without allocating.
@@ -1297,9 +1360,7 @@ pub fn push_u16(out: &mut String, v: u16) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
+    push_ascii(out, &buf[i..]);
 }
 
 /// Appends a number in decimal, without `core::fmt`.
@@ -1315,20 +1376,7 @@ pub fn push_u64(out: &mut String, v: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
-}
-
-/// Appends a byte in decimal, without allocating.
-fn push_u8(out: &mut String, b: u8) {
-    if b >= 100 {
-        out.push((b'0' + b / 100) as char);
-    }
-    if b >= 10 {
-        out.push((b'0' + (b / 10) % 10) as char);
-    }
-    out.push((b'0' + b % 10) as char);
+    push_ascii(out, &buf[i..]);
 }
 
 #[cfg(test)]

@@ -2656,6 +2656,19 @@ pub(crate) mod test_util {
 
 #[cfg(test)]
 mod tests {
+    /// Printable ASCII is borrowed; anything else is escaped as before.
+    #[test]
+    fn format_text_borrows_printable_ascii() {
+        use std::borrow::Cow;
+        assert!(matches!(
+            super::format_text_cow(b"www.example.com"),
+            Cow::Borrowed("www.example.com")
+        ));
+        assert_eq!(super::format_text_cow(b"a\\b"), "a\\\\b");
+        assert_eq!(super::format_text_cow(b"a\r\n\x01"), "a\\r\\n\\001");
+        assert_eq!(super::format_text_cow(b"\xffok"), "\u{fffd}ok");
+        assert_eq!(super::format_text_cow("h\u{e9}".as_bytes()), "h\u{e9}");
+    }
     use super::test_util::*;
     use super::*;
     use crate::State;

@@ -1564,6 +1564,24 @@ mod tests {
     use crate::proto::dns::test_util::*;
     use crate::State;
 
+    /// Header names match without case and without allocating; lengths
+    /// parse as `str::trim` + `parse` did.
+    #[test]
+    fn header_names_and_lengths() {
+        assert!(header_field(b"Content-Length")
+            .is_some_and(|f| std::ptr::eq(f, &CONTENT_LENGTH_HEADER)));
+        assert!(header_field(b"HOST").is_some_and(|f| std::ptr::eq(f, &HOST)));
+        assert!(header_field(b"X-Unknown").is_none());
+        assert!(header_field(&[b'a'; 40]).is_none());
+        assert!(header_field(b"Ho\xffst").is_none());
+        assert_eq!(parse_len(b" 42\t"), Some(42));
+        assert_eq!(parse_len(b"+7"), Some(7));
+        assert_eq!(parse_len(b"4 2"), None);
+        assert_eq!(parse_len(b""), None);
+        assert_eq!(parse_len(" 5\u{a0}".as_bytes()), Some(5));
+        assert_eq!(parse_len(b"\xff5"), None);
+    }
+
     // captures/filter-corpus.pcapng frame 2413 (RFC 9112 section 3: request line).
     const GET: &str = "474554202f20485454502f312e310d0a486f73743a206c6f63616c686f73740d0a557365722d4167656e743a20454c696e6b732f302e31302e342d372d64656269616e2028746578746d6f64653b204c696e757820322e362e31312d312d3638362d736d7020693638363b203133327835362d32290d0a4163636570743a202a2f2a0d0a4163636570742d456e636f64696e673a20677a69700d0a4163636570742d4c616e67756167653a20656e0d0a436f6e6e656374696f6e3a204b6565702d416c6976650d0a0d0a";
     // Frame 5731: 206 response without Content-Type, body shown as data.
