@@ -100,31 +100,35 @@ impl Tap for Phs {
         self.order.extend(pkt.children(NIL));
         // The levels start after the `frame` item (and anything before it,
         // such as a packet comment tree).
-        if let Some(i) = self.order.iter().position(|&id| {
-            pkt.nodes
-                .get(id as usize)
-                .is_some_and(|n| n.field.abbrev == "frame")
-        }) {
-            self.order.drain(..=i);
-        }
+        // (Skipped by slicing rather than draining: no copy per packet.)
+        let start = self
+            .order
+            .iter()
+            .position(|&id| {
+                pkt.nodes
+                    .get(id as usize)
+                    .is_some_and(|n| n.field.abbrev == "frame")
+            })
+            .map_or(0, |i| i + 1);
+        let order = &mut self.order[start..];
         // tshark's tree has a reassembly item (`tcp.segments`) after the
         // protocols dissected from the reassembled bytes, not before them.
         let mut i = 0;
-        while i < self.order.len() {
-            let Some(n) = pkt.nodes.get(self.order[i] as usize) else {
+        while i < order.len() {
+            let Some(n) = pkt.nodes.get(order[i] as usize) else {
                 break;
             };
             if n.field.abbrev == "tcp.segments" {
                 let ds = n.ds;
                 let mut j = i + 1;
-                while j < self.order.len()
-                    && pkt.nodes.get(self.order[j] as usize).is_some_and(|m| {
+                while j < order.len()
+                    && pkt.nodes.get(order[j] as usize).is_some_and(|m| {
                         m.ds == ds && m.field.ftype == wirelab_dissect::FieldType::Protocol
                     })
                 {
                     j += 1;
                 }
-                self.order[i..j].rotate_left(1);
+                order[i..j].rotate_left(1);
                 i = j;
             } else {
                 i += 1;
@@ -132,7 +136,7 @@ impl Tap for Phs {
         }
         let mut parent = NIL;
         let mut in_icmp = false;
-        for &id in &self.order {
+        for &id in &self.order[start..] {
             let Some(n) = pkt.nodes.get(id as usize) else {
                 break;
             };

@@ -299,6 +299,22 @@ impl Columns {
         let _ = self.info.write_fmt(args);
     }
 
+    /// Appends text to the Info column (as [`Columns::append_info`], without
+    /// the formatting machinery).
+    #[inline]
+    pub fn push_info(&mut self, s: &str) {
+        if self.off || self.info_off {
+            return;
+        }
+        self.info.push_str(s);
+    }
+
+    /// Whether the Info column is built: appends to it are read.
+    #[inline]
+    pub fn info_enabled(&self) -> bool {
+        !self.off && !self.info_off
+    }
+
     /// Appends with a separator when the column is not empty
     /// (`col_append_sep_fstr`).
     pub fn append_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
@@ -516,6 +532,12 @@ impl Packet {
         len: u32,
         value: Value,
     ) -> NodeId {
+        // Whether the node is built is decided before its parent is looked
+        // for: the parent is NIL exactly when no subtree is open (an open
+        // one that was not built gives a built ancestor or SKIPPED).
+        if self.want.is_some() && !self.keeps_top(self.stack.is_empty(), field) {
+            return SKIPPED;
+        }
         // The innermost open subtree that was built (one not wanted is
         // skipped, so the node stays inside its nearest built ancestor);
         // `SKIPPED` when none of the open ones was built.
@@ -524,7 +546,7 @@ impl Packet {
             Some(&p) if (p as usize) < self.nodes.len() => p,
             Some(_) => self.built_ancestor(),
         };
-        self.add_under(parent, field, ds, start, len, value)
+        self.push_node(parent, field, ds, start, len, value)
     }
 
     /// The innermost open subtree that was built, or `SKIPPED`.
@@ -558,6 +580,12 @@ impl Packet {
     /// With a want list: whether a node for `field` under `parent` is built.
     #[inline]
     fn keeps(&self, parent: NodeId, field: FieldRef) -> bool {
+        self.keeps_top(parent == NIL, field)
+    }
+
+    /// [`Packet::keeps`] given whether the parent is the top level.
+    #[inline]
+    fn keeps_top(&self, top: bool, field: FieldRef) -> bool {
         let addr = field as *const FieldDef as usize;
         let b = want_bit(addr);
         if self.want_bloom[b / 64] & (1 << (b % 64)) != 0
@@ -568,7 +596,7 @@ impl Packet {
         {
             return true;
         }
-        self.want_layers && (parent == NIL || field.ftype == FieldType::Protocol)
+        self.want_layers && (top || field.ftype == FieldType::Protocol)
     }
 
     /// Builds a node that is wanted (the slow half of [`Packet::add_under`],
@@ -672,6 +700,38 @@ impl Packet {
         self.nodes.get(id as usize).is_some_and(|n| {
             self.labels || (self.proto_labels && n.field.ftype == FieldType::Protocol)
         })
+    }
+
+    /// Whether [`Packet::add`] of `field` would build a node now (under the
+    /// subtree open at this point), so that a caller can skip computing a
+    /// value nobody will read.
+    #[inline]
+    pub fn builds(&self, field: FieldRef) -> bool {
+        self.want.is_none() || self.keeps_top(self.stack.is_empty(), field)
+    }
+
+    /// Whether node `id` was built (not [`SKIPPED`] for want of its field).
+    #[inline]
+    pub fn built(&self, id: NodeId) -> bool {
+        (id as usize) < self.nodes.len()
+    }
+
+    /// Adds a node with a text value, the text stored in the arena only when
+    /// the node is built.
+    #[inline]
+    pub fn add_str(
+        &mut self,
+        field: FieldRef,
+        tvb: &Tvb<'_>,
+        off: usize,
+        len: usize,
+        s: &str,
+    ) -> NodeId {
+        if !self.builds(field) {
+            return SKIPPED;
+        }
+        let v = self.str_value(s);
+        self.add(field, tvb, off, len, v)
     }
 
     /// Whether a node for `field` would be built (see [`Packet::want`]).
@@ -973,7 +1033,24 @@ pub fn fmt_ipv4(a: &[u8; 4], out: &mut String) {
 
 /// Writes an Ethernet address as `00:11:22:33:44:55`.
 pub fn fmt_ether(a: &[u8; 6], out: &mut String) {
-    fmt_hex(a, Some(':'), out);
+    // Laid out on the stack and appended at once (what fmt_hex with ':'
+    // writes, without a capacity check per character).
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut b = [b':'; 17];
+    for (i, x) in a.iter().enumerate() {
+        b[3 * i] = H[(x >> 4) as usize];
+        b[3 * i + 1] = H[(x & 15) as usize];
+    }
+    push_ascii(out, &b);
+}
+
+/// Appends bytes known to be ASCII in one copy (a `push` per character
+/// checks the capacity and encodes each one).
+#[inline]
+fn push_ascii(out: &mut String, b: &[u8]) {
+    if let Ok(t) = std::str::from_utf8(b) {
+        out.push_str(t);
+    }
 }
 
 /// Writes bytes as lowercase hex, `sep` between bytes.
@@ -1158,6 +1235,48 @@ mod tests {
     use super::*;
     use crate::proto::{eth, ip, tcp};
 
+    /// The stack-built decimal and hex writers print what `Display` does.
+    #[test]
+    fn number_writers_match_display() {
+        for a in [
+            [0u8, 0, 0, 0],
+            [10, 0, 0, 1],
+            [192, 168, 100, 255],
+            [1, 22, 233, 9],
+        ] {
+            let mut s = String::from("x");
+            push_ipv4(&mut s, a);
+            assert_eq!(s, format!("x{}", std::net::Ipv4Addr::from(a)));
+        }
+        for v in [0u16, 9, 10, 99, 100, 65535] {
+            let mut s = String::new();
+            push_u16(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+        let mut s = String::new();
+        fmt_ether(&[0x00, 0x1b, 0xfc, 0xa0, 0x0f, 0xff], &mut s);
+        assert_eq!(s, "00:1b:fc:a0:0f:ff");
+    }
+
+    /// `builds` tells what `add` does: with a want list, a value for a field
+    /// nobody wants is not interned.
+    #[test]
+    fn add_str_interns_only_built_nodes() {
+        let data = [0u8; 4];
+        let tvb = Tvb::new(&data, data.len(), 0);
+        let mut p = Packet::new();
+        let want: Arc<[usize]> = Arc::from([&ip::SRC as *const FieldDef as usize]);
+        p.want_bloom = want_bloom(&want);
+        p.want = Some(want);
+        assert!(p.builds(&ip::SRC));
+        assert!(!p.builds(&ip::DST));
+        assert_eq!(p.add_str(&ip::DST, &tvb, 0, 4, "10.0.0.1"), SKIPPED);
+        assert!(p.text.is_empty());
+        let id = p.add_str(&ip::SRC, &tvb, 0, 4, "10.0.0.2");
+        assert!(p.built(id));
+        assert_eq!(p.text, "10.0.0.2");
+    }
+
     #[test]
     fn rollback_restores_the_tree() {
         let mut p = Packet::new();
@@ -1206,12 +1325,26 @@ pub fn want_bloom(want: &[usize]) -> [u64; 4] {
 
 /// Appends an IPv4 address in dotted-decimal form, without allocating.
 pub fn push_ipv4(out: &mut String, a: [u8; 4]) {
-    for (i, b) in a.iter().enumerate() {
+    // Laid out on the stack (at most 15 bytes), appended at once.
+    let mut buf = [0u8; 15];
+    let mut n = 0;
+    for (i, &b) in a.iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            buf[n] = b'.';
+            n += 1;
         }
-        push_u8(out, *b);
+        if b >= 100 {
+            buf[n] = b'0' + b / 100;
+            n += 1;
+        }
+        if b >= 10 {
+            buf[n] = b'0' + (b / 10) % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + b % 10;
+        n += 1;
     }
+    push_ascii(out, &buf[..n]);
 }
 
 /// Appends a 16-bit number in decimal, without allocating.
@@ -1227,9 +1360,7 @@ pub fn push_u16(out: &mut String, v: u16) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
+    push_ascii(out, &buf[i..]);
 }
 
 /// Appends a number in decimal, without `core::fmt`.
@@ -1245,20 +1376,7 @@ pub fn push_u64(out: &mut String, v: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
-}
-
-/// Appends a byte in decimal, without allocating.
-fn push_u8(out: &mut String, b: u8) {
-    if b >= 100 {
-        out.push((b'0' + b / 100) as char);
-    }
-    if b >= 10 {
-        out.push((b'0' + (b / 10) % 10) as char);
-    }
-    out.push((b'0' + b % 10) as char);
+    push_ascii(out, &buf[i..]);
 }
 
 #[cfg(test)]

@@ -22,8 +22,12 @@ fn push_padded(line: &mut [u8; 64], at: &mut usize, v: u64, width: usize) {
         line[*at] = b' ';
         *at += 1;
     }
-    line[*at..*at + d.len()].copy_from_slice(d);
-    *at += d.len();
+    // Byte by byte: for at most 20 digits a memcpy call costs more than
+    // the copy.
+    for &c in d {
+        line[*at] = c;
+        *at += 1;
+    }
 }
 
 /// Writes one line of the packet list, laid out as tshark's default output.
@@ -49,15 +53,12 @@ pub fn write_line(pkt: &Packet, out: &mut impl Write) -> io::Result<()> {
         }
         push_padded(&mut line, &mut at, secs, 5);
         line[at] = b'.';
-        at += 1;
-        let mut frac = [b'0'; 6];
         let mut u = us;
-        for d in frac.iter_mut().rev() {
-            *d = b'0' + (u % 10) as u8;
+        for i in (1..=6).rev() {
+            line[at + i] = b'0' + (u % 10) as u8;
             u /= 10;
         }
-        line[at..at + 6].copy_from_slice(&frac);
-        at += 6;
+        at += 7;
         out.write_all(&line[..at])?;
     } else {
         out.write_all(&line[..at])?;

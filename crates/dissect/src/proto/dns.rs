@@ -1106,12 +1106,47 @@ pub struct Name {
     pub raw_len: usize,
 }
 
+/// The raw bytes of a name being expanded, on the stack.
+struct RawName {
+    buf: [u8; MAX_DNAME_LEN],
+    len: usize,
+}
+
+impl Default for RawName {
+    fn default() -> Self {
+        RawName {
+            buf: [0; MAX_DNAME_LEN],
+            len: 0,
+        }
+    }
+}
+
+impl RawName {
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends a byte; the caller keeps to MAX_DNAME_LEN through `maxname`,
+    /// and a byte past the buffer is dropped all the same.
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 /// Expands the name at `off`; `base` is where the message starts (pointers
 /// count from it). Follows Wireshark's `expand_dns_name`/`get_dns_name`.
 pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
     let start = off;
     let mut off = off;
-    let mut raw: Vec<u8> = Vec::new();
+    // At most MAX_DNAME_LEN bytes are kept (maxname counts them down).
+    let mut raw = RawName::default();
     let mut maxname: isize = MAX_DNAME_LEN as isize;
     let mut len: Option<usize> = None;
     let mut pointers = 0usize;
@@ -1209,21 +1244,32 @@ pub fn get_name(tvb: &Tvb<'_>, off: usize, base: usize) -> R<Name> {
     }
     Ok(Name {
         consumed,
-        raw_len: raw.len(),
-        text: format_text(&raw),
+        raw_len: raw.len,
+        text: format_text(raw.bytes()),
     })
 }
 
 /// Wireshark's `format_text`: printable text as is, control characters as
 /// C escapes, bytes that are not UTF-8 as U+FFFD.
 pub fn format_text(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    // Fast path: printable ASCII needs no escaping.
-    if b.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\\') {
+    format_text_cow(b).into_owned()
+}
+
+/// [`format_text`] that borrows the bytes when they need no escaping
+/// (printable ASCII, the common case), allocating only otherwise.
+pub fn format_text_cow(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    // Fast path: printable ASCII needs no escaping (checked without an
+    // early exit, which vectorizes).
+    let special = b.iter().fold(false, |acc, &c| {
+        acc | !(0x20..0x7f).contains(&c) | (c == b'\\')
+    });
+    if !special {
         // Every byte is ASCII, hence valid UTF-8.
-        out.push_str(std::str::from_utf8(b).unwrap_or_default());
-        return out;
+        if let Ok(t) = std::str::from_utf8(b) {
+            return std::borrow::Cow::Borrowed(t);
+        }
     }
+    let mut out = String::with_capacity(b.len());
     let octal = |out: &mut String, x: u32| {
         out.push('\\');
         out.push(char::from(b'0' + ((x >> 6) & 7) as u8));
@@ -1250,7 +1296,7 @@ pub fn format_text(b: &[u8]) -> String {
             out.push('\u{fffd}');
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Wireshark's `unsigned_time_secs_to_str`: `1 day, 2 hours, 3 seconds`.
@@ -1308,8 +1354,7 @@ pub(crate) fn add_bits(
 }
 
 fn add_str(cx: &mut Cx<'_>, f: FieldRef, tvb: &Tvb<'_>, off: usize, len: usize, s: &str) -> NodeId {
-    let v = cx.pkt.str_value(s);
-    cx.pkt.add(f, tvb, off, len, v)
+    cx.pkt.add_str(f, tvb, off, len, s)
 }
 
 fn add_bytes(cx: &mut Cx<'_>, f: FieldRef, tvb: &Tvb<'_>, off: usize, len: usize) -> R<NodeId> {
@@ -1352,16 +1397,27 @@ fn dissect_message(cx: &mut Cx<'_>, tvb: Tvb<'_>, tr: Transport) -> R<()> {
     let opcode = (flags & F_OPCODE) >> 11;
     let rcode = flags & F_RCODE;
     let is_resp = flags & F_RESPONSE != 0;
-    let opname = opcode_name(opcode);
-    cx.pkt.cols.set_info(format_args!(
-        "{}{} 0x{:04x}",
-        opname,
-        if is_resp { " response" } else { "" },
-        id
-    ));
-    if is_resp && rcode != 0 {
-        let rn = rcode_name(rcode);
-        cx.pkt.cols.append_info(format_args!(" {rn}"));
+    if cx.pkt.cols.info_enabled() {
+        // "{opname}{ response} 0x{id:04x}" without the formatting machinery.
+        const H: &[u8; 16] = b"0123456789abcdef";
+        let opname = opcode_name(opcode);
+        cx.pkt.cols.clear_info();
+        let info = &mut cx.pkt.cols.info;
+        info.push_str(&opname);
+        if is_resp {
+            info.push_str(" response");
+        }
+        info.push_str(" 0x");
+        for shift in [12, 8, 4, 0] {
+            info.push(H[((id >> shift) & 15) as usize] as char);
+        }
+        if is_resp && rcode != 0 {
+            let rn = rcode_name(rcode);
+            cx.pkt.cols.append_info(format_args!(" {rn}"));
+        }
+    } else {
+        // Cut at the fence, as set_info does, when only Info is off.
+        cx.pkt.cols.set_info(format_args!(""));
     }
     let isupdate = opcode == OPCODE_UPDATE;
     let len = tvb.reported_len();
@@ -1376,17 +1432,17 @@ fn dissect_message(cx: &mut Cx<'_>, tvb: Tvb<'_>, tr: Transport) -> R<()> {
     r
 }
 
-fn opcode_name(op: u16) -> String {
+fn opcode_name(op: u16) -> std::borrow::Cow<'static, str> {
     match FLAGS_OPCODE.value_name(op as u64) {
-        Some(n) => n.to_string(),
-        None => format!("Unknown operation ({op})"),
+        Some(n) => n.into(),
+        None => format!("Unknown operation ({op})").into(),
     }
 }
 
-fn rcode_name(rc: u16) -> String {
+fn rcode_name(rc: u16) -> std::borrow::Cow<'static, str> {
     match FLAGS_RCODE.value_name(rc as u64) {
-        Some(n) => n.to_string(),
-        None => format!("Unknown error ({rc})"),
+        Some(n) => n.into(),
+        None => format!("Unknown error ({rc})").into(),
     }
 }
 
@@ -1409,14 +1465,17 @@ fn dissect_body(
     // Flags: "0x8180 Standard query response, No error".
     let opcode = (flags & F_OPCODE) >> 11;
     let fl = add_uint(cx, &FLAGS, tvb, base + 2, 2, flags as u64);
-    let mut ftxt = opcode_name(opcode);
-    if is_resp {
-        ftxt.push_str(" response");
-        ftxt.push_str(", ");
-        ftxt.push_str(&rcode_name(flags & F_RCODE));
+    if cx.pkt.labelled(fl) {
+        let op = opcode_name(opcode);
+        if is_resp {
+            let rc = rcode_name(flags & F_RCODE);
+            cx.pkt
+                .set_label(fl, format_args!("Flags: 0x{flags:04x} {op} response, {rc}"));
+        } else {
+            cx.pkt
+                .set_label(fl, format_args!("Flags: 0x{flags:04x} {op}"));
+        }
     }
-    cx.pkt
-        .set_label(fl, format_args!("Flags: 0x{flags:04x} {ftxt}"));
     cx.pkt.reopen(fl);
     let f = flags as u64;
     let o = base + 2;
@@ -1534,9 +1593,10 @@ fn dissect_query(
         *multiple = true;
     }
     let tname = type_short_name(qtype);
-    cx.pkt
-        .cols
-        .append_info(format_args!(" {} {}", tname, name.text));
+    cx.pkt.cols.push_info(" ");
+    cx.pkt.cols.push_info(&tname);
+    cx.pkt.cols.push_info(" ");
+    cx.pkt.cols.push_info(&name.text);
     if mdns {
         cx.pkt.cols.append_info(format_args!(
             ", \"{}\" question",
@@ -1606,7 +1666,8 @@ fn dissect_answer(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, base: usize, mdns:
     let d = toff + 10;
     let total = d - off + dlen;
     let tname = type_short_name(rtype);
-    cx.pkt.cols.append_info(format_args!(" {tname}"));
+    cx.pkt.cols.push_info(" ");
+    cx.pkt.cols.push_info(&tname);
     if flush {
         cx.pkt.cols.append_info(format_args!(", cache flush"));
     }
@@ -1655,10 +1716,12 @@ fn dissect_answer(cx: &mut Cx<'_>, tvb: &Tvb<'_>, off: usize, base: usize, mdns:
         }
         let ttl = tvb.u32(toff + 4)?;
         let ti = add_uint(cx, &RESP_TTL, tvb, toff + 4, 4, ttl as u64);
-        cx.pkt.set_label(
-            ti,
-            format_args!("Time to live: {} ({})", ttl, time_secs_str(ttl)),
-        );
+        if cx.pkt.labelled(ti) {
+            cx.pkt.set_label(
+                ti,
+                format_args!("Time to live: {} ({})", ttl, time_secs_str(ttl)),
+            );
+        }
         if ttl & 0x8000_0000 != 0 {
             cx.pkt.reopen(ti);
             cx.pkt.expert(
@@ -1735,21 +1798,29 @@ fn dissect_rdata(
     match rtype {
         1 => {
             let a = tvb.ipv4(d)?;
-            let s = format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
-            cx.pkt.cols.append_info(format_args!(" {s}"));
-            cx.pkt.append_label(t, &format!(", addr {s}"));
+            if cx.pkt.cols.info_enabled() {
+                cx.pkt.cols.info.push(' ');
+                crate::packet::push_ipv4(&mut cx.pkt.cols.info, a);
+            }
+            if cx.pkt.built(t) {
+                let s = format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+                cx.pkt.append_label(t, &format!(", addr {s}"));
+            }
             cx.pkt.add(&A, tvb, d, 4, Value::Ipv4(a));
         }
         2 | 5 | 12 | 39 => {
             let n = get_name(tvb, d, base)?;
-            cx.pkt.cols.append_info(format_args!(" {}", n.text));
+            cx.pkt.cols.push_info(" ");
+            cx.pkt.cols.push_info(&n.text);
             let (f, lab): (FieldRef, &str) = match rtype {
                 2 => (&NS, ", ns "),
                 5 => (&CNAME, ", cname "),
                 12 => (&PTR_DOMAIN_NAME, ", "),
                 _ => (&DATA, ", dname "),
             };
-            cx.pkt.append_label(t, &format!("{lab}{}", n.text));
+            if cx.pkt.built(t) {
+                cx.pkt.append_label(t, &format!("{lab}{}", n.text));
+            }
             if rtype == 39 {
                 add_bytes(cx, &DATA, tvb, d, dlen)?;
             } else {
@@ -1759,7 +1830,9 @@ fn dissect_rdata(
         6 => {
             let m = get_name(tvb, d, base)?;
             cx.pkt.cols.append_info(format_args!(" {}", m.text));
-            cx.pkt.append_label(t, &format!(", mname {}", m.text));
+            if cx.pkt.built(t) {
+                cx.pkt.append_label(t, &format!(", mname {}", m.text));
+            }
             add_str(cx, &SOA_MNAME, tvb, d, m.consumed, &m.text);
             let mut o = d + m.consumed;
             let r = get_name(tvb, o, base)?;
@@ -1801,8 +1874,10 @@ fn dissect_rdata(
             cx.pkt
                 .cols
                 .append_info(format_args!(" {} {}", pref, n.text));
-            cx.pkt
-                .append_label(t, &format!(", preference {}, mx {}", pref, n.text));
+            if cx.pkt.built(t) {
+                cx.pkt
+                    .append_label(t, &format!(", preference {}, mx {}", pref, n.text));
+            }
             add_uint(cx, &MX_PREFERENCE, tvb, d, 2, pref as u64);
             add_str(cx, &MX_MAIL_EXCHANGE, tvb, d + 2, n.consumed, &n.text);
         }
@@ -1820,9 +1895,11 @@ fn dissect_rdata(
         }
         28 => {
             let a = tvb.ipv6(d)?;
-            let s = std::net::Ipv6Addr::from(a).to_string();
+            let s = std::net::Ipv6Addr::from(a);
             cx.pkt.cols.append_info(format_args!(" {s}"));
-            cx.pkt.append_label(t, &format!(", addr {s}"));
+            if cx.pkt.built(t) {
+                cx.pkt.append_label(t, &format!(", addr {s}"));
+            }
             cx.pkt.add(&AAAA, tvb, d, 16, Value::Ipv6(a));
         }
         33 => {
@@ -2381,7 +2458,9 @@ fn match_transaction(
     let key = (conv, tcp, id);
     let now = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
     let num = cx.pkt.meta.number;
-    if !cx.state.dns.map.contains_key(&key) {
+    // make_room does nothing below the limit: the key is only looked up
+    // for it when the map is full.
+    if cx.state.dns.map.len() >= MAX_TRANSACTIONS && !cx.state.dns.map.contains_key(&key) {
         cx.state.dns.make_room(now);
     }
     let last = cx.state.dns.map.get_mut(&key);
@@ -2404,7 +2483,13 @@ fn match_transaction(
                 rep_frame: 0,
                 multiple,
             };
-            cx.state.dns.map.insert(key, t);
+            // One lookup: a transaction replaced in place, a new one inserted.
+            match last {
+                Some(slot) => *slot = t,
+                None => {
+                    cx.state.dns.map.insert(key, t);
+                }
+            }
             trans = Some(t);
         } else {
             trans = last.map(|t| *t);
@@ -2571,6 +2656,19 @@ pub(crate) mod test_util {
 
 #[cfg(test)]
 mod tests {
+    /// Printable ASCII is borrowed; anything else is escaped as before.
+    #[test]
+    fn format_text_borrows_printable_ascii() {
+        use std::borrow::Cow;
+        assert!(matches!(
+            super::format_text_cow(b"www.example.com"),
+            Cow::Borrowed("www.example.com")
+        ));
+        assert_eq!(super::format_text_cow(b"a\\b"), "a\\\\b");
+        assert_eq!(super::format_text_cow(b"a\r\n\x01"), "a\\r\\n\\001");
+        assert_eq!(super::format_text_cow(b"\xffok"), "\u{fffd}ok");
+        assert_eq!(super::format_text_cow("h\u{e9}".as_bytes()), "h\u{e9}");
+    }
     use super::test_util::*;
     use super::*;
     use crate::State;

@@ -11,7 +11,7 @@
 
 use crate::field::{Base, FieldDef, FieldRef, FieldType};
 use crate::packet::{Group, NodeId, Severity, Span, Src, Value};
-use crate::proto::dns::{format_text, open_text, TEXT};
+use crate::proto::dns::{format_text, format_text_cow, open_text, TEXT};
 use crate::tvb::{Tvb, R};
 use crate::Cx;
 
@@ -501,9 +501,15 @@ const METHODS: &[&str] = &[
 ];
 
 /// Header names with their own fields (compared without case).
-fn header_field(name: &str) -> Option<FieldRef> {
-    let n = name.to_ascii_lowercase();
-    Some(match n.as_str() {
+fn header_field(name: &[u8]) -> Option<FieldRef> {
+    // Lowercased on the stack: the longest known name has 24 bytes.
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let n = std::str::from_utf8(lower).ok()?;
+    Some(match n {
         "authorization" => &AUTHORIZATION,
         "proxy-authorization" => &PROXY_AUTHORIZATION,
         "proxy-authenticate" => &PROXY_AUTHENTICATE,
@@ -606,7 +612,7 @@ pub struct Conversation {
 /// HTTP conversations of the capture, keyed by transport endpoints.
 #[derive(Default, Debug)]
 pub struct Conversations {
-    map: std::collections::HashMap<crate::state::ConvKey, Conversation>,
+    map: crate::state::FastMap<crate::state::ConvKey, Conversation>,
 }
 
 impl Conversations {
@@ -738,7 +744,8 @@ fn versionless_request(line: &[u8]) -> Option<First> {
 pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
     cx.current_proto = "HTTP";
     let key = conversation_key(cx);
-    if let Some(c) = cx.state.http.map.get(&key).filter(|c| c.tunnel) {
+    let conv = cx.state.http.map.get(&key);
+    if let Some(c) = conv.filter(|c| c.tunnel) {
         // After a successful CONNECT, HTTP hands the stream to TLS, under
         // an HTTP tree naming the tunnel's target (as Wireshark does).
         let target = c.connect_target.clone();
@@ -760,12 +767,7 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
         cx.pkt.close();
         return crate::proto::tls::dissect_tcp_under(cx, tvb, None);
     }
-    let nobody = cx
-        .state
-        .http
-        .map
-        .get(&key)
-        .is_some_and(|c| c.last_method == "HEAD" || c.last_method == "CONNECT");
+    let nobody = conv.is_some_and(|c| c.last_method == "HEAD" || c.last_method == "CONNECT");
     let data = tvb.data();
     let mut off = 0usize;
     let mut first = true;
@@ -817,8 +819,13 @@ pub fn dissect_tcp(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<Desegment> {
                     }
                     tvb.ensure(0, tvb.reported_len())?;
                 }
-                if let (Some(fl), true) = (first_line, first) {
-                    cx.pkt.cols.set_info(format_args!("{fl} "));
+                if let (Some((a, b)), true) = (first_line, first) {
+                    if cx.pkt.cols.info_enabled() {
+                        let fl = format_text_cow(&data[a..b]);
+                        cx.pkt.cols.set_info(format_args!("{fl} "));
+                    } else {
+                        cx.pkt.cols.set_info(format_args!(""));
+                    }
                 }
                 // TCP keeps the bytes from here and hands the message back
                 // whole.
@@ -850,7 +857,8 @@ enum Parse {
     /// A message that goes on past the data: its first line if complete,
     /// and how many bytes it still needs when its headers say.
     Incomplete {
-        first_line: Option<String>,
+        /// Where the first line is (start, end), when complete.
+        first_line: Option<(usize, usize)>,
         kind: Option<First>,
         more: Option<usize>,
         /// The body runs until the sender closes the connection.
@@ -899,7 +907,7 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool, at_fin: bool) -
         }
         if method && !complete {
             return Parse::Incomplete {
-                first_line: Some(format_text(line)),
+                first_line: Some((l.start, l.start + l.len)),
                 kind: None,
                 more: None,
                 until_fin: false,
@@ -916,7 +924,7 @@ fn parse(data: &[u8], off: usize, reported: usize, nobody: bool, at_fin: bool) -
             break;
         }
     }
-    let fl = format_text(&data[l.start..l.start + l.len]);
+    let fl = (l.start, l.start + l.len);
     if !complete {
         return Parse::Incomplete {
             first_line: Some(fl),
@@ -978,11 +986,13 @@ fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, nobody: bo
         }
         let line = &data[h.start..h.start + h.len];
         if let Some(c) = memchr::memchr(b':', line) {
-            let name = String::from_utf8_lossy(&line[..c]).to_ascii_lowercase();
-            let val = String::from_utf8_lossy(&line[c + 1..]).trim().to_string();
-            if name == "content-length" {
-                cl = val.parse().ok();
-            } else if name == "transfer-encoding" && val.to_ascii_lowercase().contains("chunked") {
+            let name = &line[..c];
+            let val = &line[c + 1..];
+            if name.eq_ignore_ascii_case(b"content-length") {
+                cl = parse_len(val);
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding")
+                && val.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"))
+            {
                 chunked = true;
             }
         }
@@ -1005,6 +1015,19 @@ fn body_extent(data: &[u8], kind: &First, hstart: usize, hend: usize, nobody: bo
         // Neither length nor chunks: the body ends with the connection.
         (None, First::Response { .. }) => Body::UntilClose,
         (None, First::Request { .. }) => Body::Len(0),
+    }
+}
+
+/// A Content-Length value: the text without surrounding white space, as a
+/// decimal number (what `str::trim` then `parse::<u64>` accept).
+fn parse_len(val: &[u8]) -> Option<u64> {
+    if val.is_ascii() {
+        let ws = |c: &u8| (*c as char).is_whitespace();
+        let start = val.iter().position(|c| !ws(c)).unwrap_or(val.len());
+        let end = val.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+        std::str::from_utf8(&val[start..end]).ok()?.parse().ok()
+    } else {
+        String::from_utf8_lossy(val).trim().parse().ok()
     }
 }
 
@@ -1074,7 +1097,7 @@ fn message(
     cx.pkt.layer("http");
     cx.pkt.cols.set_protocol("HTTP");
     let line = &data[l.start..l.start + l.len];
-    let fl = format_text(line);
+    let fl = format_text_cow(line);
     cx.pkt.cols.set_info(format_args!("{fl} "));
     cx.pkt
         .open(&PROTO, tvb, off, hend + blen - off, Value::None);
@@ -1137,8 +1160,8 @@ fn message_tree(
         Group::Sequence,
         format_args!("{fl}{eol}"),
     );
-    let mut uri_text = String::new();
-    let mut method_name = String::new();
+    let mut uri_text: std::borrow::Cow<'_, str> = "".into();
+    let mut method_name: std::borrow::Cow<'_, str> = "".into();
     let mut status = 0u16;
     match kind {
         First::Request {
@@ -1146,51 +1169,45 @@ fn message_tree(
             uri,
             version,
         } => {
-            let m = String::from_utf8_lossy(&line[..method]).into_owned();
-            method_name = m.clone();
-            let v = str_val(cx, &m);
-            cx.pkt.add(&REQUEST_METHOD, tvb, l.start, method, v);
-            uri_text = format_text(&line[uri.0..uri.1]);
-            let v = str_val(cx, &uri_text);
+            method_name = String::from_utf8_lossy(&line[..method]);
+            cx.pkt
+                .add_str(&REQUEST_METHOD, tvb, l.start, method, &method_name);
+            uri_text = format_text_cow(&line[uri.0..uri.1]);
             let ui = cx
                 .pkt
-                .add(&REQUEST_URI, tvb, l.start + uri.0, uri.1 - uri.0, v);
+                .add_str(&REQUEST_URI, tvb, l.start + uri.0, uri.1 - uri.0, &uri_text);
             if let Some(q) = uri_text.find('?') {
                 cx.pkt.reopen(ui);
-                let path = uri_text[..q].to_string();
-                let query = uri_text[q + 1..].to_string();
-                let v = str_val(cx, &path);
-                cx.pkt.add(&REQUEST_URI_PATH, tvb, l.start + uri.0, q, v);
-                let v = str_val(cx, &query);
-                let qi = cx.pkt.add(
+                let path = &uri_text[..q];
+                let query = &uri_text[q + 1..];
+                cx.pkt
+                    .add_str(&REQUEST_URI_PATH, tvb, l.start + uri.0, q, path);
+                let qi = cx.pkt.add_str(
                     &REQUEST_URI_QUERY,
                     tvb,
                     l.start + uri.0 + q + 1,
                     query.len(),
-                    v,
+                    query,
                 );
                 cx.pkt.reopen(qi);
                 let mut po = l.start + uri.0 + q + 1;
                 for p in query.split('&') {
-                    let v = str_val(cx, p);
                     cx.pkt
-                        .add(&REQUEST_URI_QUERY_PARAMETER, tvb, po, p.len(), v);
+                        .add_str(&REQUEST_URI_QUERY_PARAMETER, tvb, po, p.len(), p);
                     po += p.len() + 1;
                 }
                 cx.pkt.close();
                 cx.pkt.close();
             }
-            let vs = String::from_utf8_lossy(&line[version.0..version.0 + version.1]).into_owned();
-            let v = str_val(cx, &vs);
+            let vs = String::from_utf8_lossy(&line[version.0..version.0 + version.1]);
             cx.pkt
-                .add(&REQUEST_VERSION, tvb, l.start + version.0, version.1, v);
+                .add_str(&REQUEST_VERSION, tvb, l.start + version.0, version.1, &vs);
         }
         First::Response { code } => {
             status = code;
             let sp = memchr::memchr(b' ', line).unwrap_or(0);
-            let vs = String::from_utf8_lossy(&line[..sp]).into_owned();
-            let v = str_val(cx, &vs);
-            cx.pkt.add(&RESPONSE_VERSION, tvb, l.start, sp, v);
+            let vs = String::from_utf8_lossy(&line[..sp]);
+            cx.pkt.add_str(&RESPONSE_VERSION, tvb, l.start, sp, &vs);
             cx.pkt.add(
                 &RESPONSE_CODE,
                 tvb,
@@ -1203,14 +1220,19 @@ fn message_tree(
                 .find(|(c, _)| *c == code)
                 .map(|(_, d)| *d)
                 .unwrap_or("Unknown");
-            let v = str_val(cx, desc);
-            let d = cx.pkt.add(&RESPONSE_CODE_DESC, tvb, l.start + sp + 1, 3, v);
+            let d = cx
+                .pkt
+                .add_str(&RESPONSE_CODE_DESC, tvb, l.start + sp + 1, 3, desc);
             cx.pkt.set_generated(d);
             let po = (sp + 5).min(line.len());
-            let phrase = format_text(&line[po..]);
-            let v = str_val(cx, &phrase);
-            cx.pkt
-                .add(&RESPONSE_PHRASE, tvb, l.start + po, line.len() - po, v);
+            let phrase = format_text_cow(&line[po..]);
+            cx.pkt.add_str(
+                &RESPONSE_PHRASE,
+                tvb,
+                l.start + po,
+                line.len() - po,
+                &phrase,
+            );
         }
     }
     cx.pkt.close();
@@ -1224,7 +1246,7 @@ fn message_tree(
     );
     cx.pkt.set_hidden(flag);
     // Headers.
-    let mut host = String::new();
+    let mut host: std::borrow::Cow<'_, str> = "".into();
     let mut ctype: Option<String> = None;
     let mut o = l.next;
     while let Some(h) = line_at(data, o) {
@@ -1250,9 +1272,9 @@ fn message_tree(
         };
         // The escaped line is only read by labels and the line fields.
         let text = if cx.pkt.labels || cx.pkt.wants(lf) || cx.pkt.wants(&UNKNOWN_HEADER) {
-            format_text(hl)
+            format_text_cow(hl)
         } else {
-            String::new()
+            "".into()
         };
         // Values of fields nobody asked for are not built (see Packet::want).
         if cx.pkt.wants(lf) {
@@ -1263,35 +1285,42 @@ fn message_tree(
             cx.pkt.set_hidden(hidden);
         }
         let colon = memchr::memchr(b':', hl);
-        let value_text;
         let (f, value) = match colon {
             Some(c) => {
-                let name = String::from_utf8_lossy(&hl[..c]);
-                let f = header_field(&name);
+                let f = header_field(&hl[..c]);
                 // Values are read when their field is built and for the
                 // headers that drive the dissection below.
-                value_text = if f.is_some_and(|f| {
+                let value_text = if f.is_some_and(|f| {
                     cx.pkt.wants(f)
                         || [&HOST, &CONTENT_TYPE, &CONTENT_LENGTH_HEADER, &COOKIE]
                             .iter()
                             .any(|s| std::ptr::eq(f, *s))
                 }) {
-                    format_text(&hl[c + 1..])
+                    format_text_cow(&hl[c + 1..])
                 } else {
-                    String::new()
+                    "".into()
                 };
-                let value = value_text.trim_matches(|ch| ch == ' ' || ch == '\t');
+                let trim = |t: &str| t.trim_matches(|ch| ch == ' ' || ch == '\t').len();
+                let value: std::borrow::Cow<'_, str> = match value_text {
+                    std::borrow::Cow::Borrowed(t) => {
+                        t.trim_matches(|ch| ch == ' ' || ch == '\t').into()
+                    }
+                    std::borrow::Cow::Owned(t) if trim(&t) == t.len() => t.into(),
+                    std::borrow::Cow::Owned(t) => t
+                        .trim_matches(|ch| ch == ' ' || ch == '\t')
+                        .to_string()
+                        .into(),
+                };
                 (f, value)
             }
-            None => (None, ""),
+            None => (None, "".into()),
         };
         match f {
             Some(f) => {
-                let v = str_val(cx, value);
-                let hi = cx.pkt.add(f, tvb, h.start, h.next - h.start, v);
+                let hi = cx.pkt.add_str(f, tvb, h.start, h.next - h.start, &value);
                 cx.pkt.set_label(hi, format_args!("{text}{eol}"));
                 if std::ptr::eq(f, &HOST) {
-                    host = value.to_string();
+                    host = value;
                 } else if std::ptr::eq(f, &CONTENT_TYPE) {
                     let t = value
                         .split(';')
@@ -1316,17 +1345,15 @@ fn message_tree(
                 } else if std::ptr::eq(f, &COOKIE) {
                     cx.pkt.reopen(hi);
                     for p in value.split(';') {
-                        let v = str_val(cx, p.trim());
-                        cx.pkt.add(&COOKIE_PAIR, tvb, h.start, h.len, v);
+                        cx.pkt.add_str(&COOKIE_PAIR, tvb, h.start, h.len, p.trim());
                     }
                     cx.pkt.close();
                 }
             }
             None => {
-                let v = str_val(cx, &text);
                 let hi = cx
                     .pkt
-                    .add(&UNKNOWN_HEADER, tvb, h.start, h.next - h.start, v);
+                    .add_str(&UNKNOWN_HEADER, tvb, h.start, h.next - h.start, &text);
                 cx.pkt.set_label(hi, format_args!("{text}{eol}"));
             }
         }
@@ -1337,12 +1364,13 @@ fn message_tree(
     let num = cx.pkt.meta.number;
     let now = (cx.pkt.meta.ts_secs, cx.pkt.meta.ts_nanos);
     let conv = cx.state.http.map.entry(key).or_default();
-    if is_req {
-        conv.last_method = method_name.clone();
+    if is_req && conv.last_method != method_name {
+        conv.last_method.clear();
+        conv.last_method.push_str(&method_name);
     }
     if is_req && method_name == "CONNECT" {
         conv.connect_pending = true;
-        conv.connect_target = Some(uri_text.clone());
+        conv.connect_target = Some(uri_text.to_string());
     } else if !is_req && conv.connect_pending {
         conv.connect_pending = false;
         conv.tunnel = (200..300).contains(&status);
@@ -1351,7 +1379,7 @@ fn message_tree(
         let full = if uri_text.starts_with('/') || uri_text.is_empty() {
             format!("http://{host}{uri_text}")
         } else {
-            uri_text.clone()
+            uri_text.to_string()
         };
         let prev = conv.last_request.replace(num);
         conv.nrequests += 1;
@@ -1359,12 +1387,11 @@ fn message_tree(
         if conv.pending.len() >= MAX_PENDING {
             conv.pending.pop_front();
         }
-        conv.pending.push_back((n, num, now, full.clone()));
         if !host.is_empty() {
-            let v = str_val(cx, &full);
-            let fi = cx.pkt.add(&REQUEST_FULL_URI, tvb, 0, 0, v);
+            let fi = cx.pkt.add_str(&REQUEST_FULL_URI, tvb, 0, 0, &full);
             cx.pkt.set_generated(fi);
         }
+        conv.pending.push_back((n, num, now, full));
         let ri = cx
             .pkt
             .add(&REQUEST_NUMBER, tvb, 0, 0, Value::UInt(n as u64));
@@ -1403,8 +1430,7 @@ fn message_tree(
             }
             let r = cx.pkt.add(&REQUEST_IN, tvb, 0, 0, Value::UInt(rf));
             cx.pkt.set_generated(r);
-            let v = str_val(cx, &uri);
-            let u = cx.pkt.add(&RESPONSE_FOR_URI, tvb, 0, 0, v);
+            let u = cx.pkt.add_str(&RESPONSE_FOR_URI, tvb, 0, 0, &uri);
             cx.pkt.set_generated(u);
         }
     }
@@ -1694,6 +1720,24 @@ mod tests {
     use super::*;
     use crate::proto::dns::test_util::*;
     use crate::State;
+
+    /// Header names match without case and without allocating; lengths
+    /// parse as `str::trim` + `parse` did.
+    #[test]
+    fn header_names_and_lengths() {
+        assert!(header_field(b"Content-Length")
+            .is_some_and(|f| std::ptr::eq(f, &CONTENT_LENGTH_HEADER)));
+        assert!(header_field(b"HOST").is_some_and(|f| std::ptr::eq(f, &HOST)));
+        assert!(header_field(b"X-Unknown").is_none());
+        assert!(header_field(&[b'a'; 40]).is_none());
+        assert!(header_field(b"Ho\xffst").is_none());
+        assert_eq!(parse_len(b" 42\t"), Some(42));
+        assert_eq!(parse_len(b"+7"), Some(7));
+        assert_eq!(parse_len(b"4 2"), None);
+        assert_eq!(parse_len(b""), None);
+        assert_eq!(parse_len(" 5\u{a0}".as_bytes()), Some(5));
+        assert_eq!(parse_len(b"\xff5"), None);
+    }
 
     // captures/filter-corpus.pcapng frame 2413 (RFC 9112 section 3: request line).
     const GET: &str = "474554202f20485454502f312e310d0a486f73743a206c6f63616c686f73740d0a557365722d4167656e743a20454c696e6b732f302e31302e342d372d64656269616e2028746578746d6f64653b204c696e757820322e362e31312d312d3638362d736d7020693638363b203133327835362d32290d0a4163636570743a202a2f2a0d0a4163636570742d456e636f64696e673a20677a69700d0a4163636570742d4c616e67756167653a20656e0d0a436f6e6e656374696f6e3a204b6565702d416c6976650d0a0d0a";

@@ -1491,7 +1491,9 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
         );
     }
     let mut off = 20;
-    let mut info = String::new();
+    // The Info text goes straight to the column (nothing else writes to
+    // it meanwhile), as the old code appended it after the list.
+    let info_on = !cx.pkt.cols.info_off;
     let mut nops = 0u32;
     let mut mss_seen = false;
     // A truncated option list ends in an error after the options before
@@ -1544,7 +1546,9 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                     cx.pkt
                         .add(&OPT_MSS_VAL, tvb, off + 2, 2, Value::UInt(mss as u64));
                     cx.pkt.close();
-                    let _ = write!(info, " MSS={mss}");
+                    if info_on {
+                        let _ = write!(cx.pkt.cols.info, " MSS={mss}");
+                    }
                 }
                 (3, 3) => {
                     let shift = tvb.u8(off + 2)?;
@@ -1560,7 +1564,9 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                         .add(&OPT_WS_SHIFT, tvb, off + 2, 1, Value::UInt(shift as u64));
                     cx.pkt.add(&OPT_WS_MULT, tvb, off + 2, 1, Value::UInt(mult));
                     cx.pkt.close();
-                    let _ = write!(info, " WS={mult}");
+                    if info_on {
+                        let _ = write!(cx.pkt.cols.info, " WS={mult}");
+                    }
                 }
                 (4, 2) => {
                     let o = cx.pkt.open(&OPT_SACK_PERM, tvb, off, len, Value::None);
@@ -1569,7 +1575,9 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                     cx.pkt.add(&OPTION_KIND, tvb, off, 1, Value::UInt(4));
                     cx.pkt.add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(2));
                     cx.pkt.close();
-                    info.push_str(" SACK_PERM");
+                    if info_on {
+                        cx.pkt.cols.info.push_str(" SACK_PERM");
+                    }
                 }
                 (5, _) => {
                     let o = cx.pkt.open(&OPT_SACK, tvb, off, len, Value::None);
@@ -1577,7 +1585,11 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                     cx.pkt
                         .add(&OPTION_LEN, tvb, off + 1, 1, Value::UInt(len as u64));
                     let mut p = off + 2;
-                    let mut label = String::from("TCP Option - SACK");
+                    let labelled = cx.pkt.labelled(o);
+                    let mut label = String::new();
+                    if labelled {
+                        label.push_str("TCP Option - SACK");
+                    }
                     // RFC 2883 §4: a first block below the cumulative
                     // ACK reports a duplicate (D-SACK), as Wireshark notes.
                     let ack = match (tvb.u16(12), tvb.u32(8)) {
@@ -1600,11 +1612,17 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                                 format_args!("D-SACK Sequence"),
                             );
                         }
-                        let _ = write!(label, " {le}-{re}");
-                        let _ = write!(info, " SLE={le} SRE={re}");
+                        if labelled {
+                            let _ = write!(label, " {le}-{re}");
+                        }
+                        if info_on {
+                            let _ = write!(cx.pkt.cols.info, " SLE={le} SRE={re}");
+                        }
                         p += 8;
                     }
-                    cx.pkt.set_label(o, format_args!("{label}"));
+                    if labelled {
+                        cx.pkt.set_label(o, format_args!("{label}"));
+                    }
                     cx.pkt.close();
                 }
                 (8, 10) => {
@@ -1627,7 +1645,13 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
                     cx.pkt
                         .add(&OPT_TSECR, tvb, off + 6, 4, Value::UInt(tsecr as u64));
                     cx.pkt.close();
-                    let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+                    if info_on {
+                        let info = &mut cx.pkt.cols.info;
+                        info.push_str(" TSval=");
+                        info.push_str(itoa::Buffer::new().format(tsval));
+                        info.push_str(" TSecr=");
+                        info.push_str(itoa::Buffer::new().format(tsecr));
+                    }
                 }
                 _ => {
                     tvb.ensure(off, len)?;
@@ -1649,9 +1673,6 @@ fn options(cx: &mut Cx<'_>, tvb: &Tvb<'_>, hl: usize, sack_base: Option<u32>, sy
         );
     }
     cx.pkt.close();
-    if !cx.pkt.cols.info_off {
-        cx.pkt.cols.info.push_str(&info);
-    }
     r
 }
 

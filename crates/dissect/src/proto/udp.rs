@@ -61,7 +61,16 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     cx.pkt.set_hidden(n);
     let n = cx.pkt.add(&PORT, &tvb, 2, 2, Value::UInt(dport as u64));
     cx.pkt.set_hidden(n);
-    cx.pkt.cols.set_info(format_args!("{sport} → {dport}"));
+    if cx.pkt.cols.info_enabled() {
+        // "{sport} → {dport}" without the formatting machinery.
+        cx.pkt.cols.clear_info();
+        let info = &mut cx.pkt.cols.info;
+        crate::packet::push_u16(info, sport);
+        info.push_str(" → ");
+        crate::packet::push_u16(info, dport);
+    } else {
+        cx.pkt.cols.set_info(format_args!(""));
+    }
     let ulen = tvb.u16(4)? as usize;
     let ln = cx.pkt.add(&LENGTH, &tvb, 4, 2, Value::UInt(ulen as u64));
     let ip_payload = tvb.reported_len();
@@ -110,7 +119,13 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
         cx.pkt.set_generated(n);
     }
     let plen = ulen.min(ip_payload).saturating_sub(8);
-    cx.pkt.cols.append_info(format_args!(" Len={}", ulen - 8));
+    if cx.pkt.cols.info_enabled() {
+        cx.pkt.cols.info.push_str(" Len=");
+        cx.pkt
+            .cols
+            .info
+            .push_str(itoa::Buffer::new().format(ulen - 8));
+    }
     let payload = tvb.sub_len(8, plen).or_else(|_| tvb.sub(8))?;
     if plen > 0 {
         let sp = Span {
