@@ -181,6 +181,33 @@ mod tests {
     use super::Msp;
 
     #[test]
+    fn udp_streams_numbered_in_order_and_bounded() {
+        use std::net::IpAddr;
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        let key = |p: u16| ((a, p), (b, 53));
+        let mut t = super::UdpTable::default();
+        // Frames 1..=4 open conversations 0..=3; port 1000 stays active.
+        for (f, p) in [(1, 1000), (2, 1001), (3, 1002), (4, 1003)] {
+            assert_eq!(t.stream(key(p), f, 4), ((f - 1) as u32, false));
+        }
+        assert_eq!(t.stream(key(1000), 5, 4), (0, false));
+        // A fifth conversation finds the table full: the least recently
+        // active (1001, last seen in frame 2) is forgotten.
+        assert_eq!(t.stream(key(1004), 6, 4), (4, true));
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.stream(key(1000), 7, 4), (0, false));
+        assert_eq!(t.stream(key(1002), 8, 4), (2, false));
+        // The forgotten one comes back as a new stream.
+        assert_eq!(t.stream(key(1001), 9, 4), (5, true));
+        // A table of one keeps only the newest.
+        let mut one = super::UdpTable::default();
+        assert_eq!(one.stream(key(1), 1, 1), (0, false));
+        assert_eq!(one.stream(key(2), 2, 1), (1, true));
+        assert_eq!(one.len(), 1);
+    }
+
+    #[test]
     fn a_released_stream_comes_back_with_what_it_showed() {
         use super::{TcpStream, TcpTomb};
         use std::net::IpAddr;
@@ -402,6 +429,10 @@ pub struct TcpTomb {
 ///   retransmissions and the last ACKs are still analysed in full).
 /// - `WIRELAB_TCP_IDLE`: seconds without a packet after which a stream
 ///   that has not ended is released (default 3600).
+/// - `WIRELAB_UDP_MAX_STREAMS`: UDP conversations remembered (default
+///   2^20, about 80 MiB at most). Past it the quarter least recently
+///   active is forgotten, with a warning: a later datagram of one of them
+///   starts a new `udp.stream`.
 /// - `WIRELAB_TCP_QUIET_PACKETS`: TCP segments of other streams that must
 ///   also have passed since a stream's last one before it is released
 ///   (default 65536), so that a capture whose clock jumps (merged or
@@ -418,6 +449,8 @@ pub struct ConvLimits {
     pub idle: i64,
     /// TCP segments that must also have passed since its last one.
     pub quiet_packets: u64,
+    /// Most UDP conversations remembered.
+    pub max_udp: usize,
 }
 
 impl ConvLimits {
@@ -435,6 +468,7 @@ impl ConvLimits {
             grace: var("WIRELAB_TCP_GRACE", 120i64).max(0),
             idle: var("WIRELAB_TCP_IDLE", 3600i64).max(0),
             quiet_packets: var("WIRELAB_TCP_QUIET_PACKETS", 1u64 << 16),
+            max_udp: var("WIRELAB_UDP_MAX_STREAMS", 1usize << 20).max(1),
         }
     }
 }
@@ -485,6 +519,54 @@ impl State {
     }
 }
 
+/// UDP conversations and their `udp.stream` indexes, numbered in order
+/// of first appearance, at most [`ConvLimits::max_udp`] of them.
+#[derive(Default, Debug)]
+pub struct UdpTable {
+    /// Key → (stream index, frame number of its last datagram).
+    map: FastMap<(Endpoint, Endpoint), (u32, u64)>,
+    next: u32,
+}
+
+impl UdpTable {
+    /// The stream index of conversation `key` at frame `frame`; a new key
+    /// gets the next index. When a new key finds `max` conversations
+    /// remembered, the quarter least recently active is forgotten first
+    /// (tshark remembers them all; a later datagram of a forgotten one
+    /// starts a new stream) and the second value is `true`.
+    pub fn stream(&mut self, key: (Endpoint, Endpoint), frame: u64, max: usize) -> (u32, bool) {
+        if let Some(e) = self.map.get_mut(&key) {
+            e.1 = frame;
+            return (e.0, false);
+        }
+        let mut forgot = false;
+        if self.map.len() >= max.max(1) {
+            // The last-seen frame below which a quarter of them lie; one
+            // O(n) pass per n/4 new conversations.
+            let mut seen: Vec<u64> = self.map.values().map(|v| v.1).collect();
+            let k = (seen.len() / 4).max(1) - 1;
+            let (_, cut, _) = seen.select_nth_unstable(k);
+            let cut = *cut;
+            self.map.retain(|_, v| v.1 > cut);
+            forgot = true;
+        }
+        let idx = self.next;
+        self.next = self.next.wrapping_add(1);
+        self.map.insert(key, (idx, frame));
+        (idx, forgot)
+    }
+
+    /// Conversations remembered now.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// Capture-wide dissection state.
 #[derive(Default, Debug)]
 pub struct State {
@@ -495,8 +577,8 @@ pub struct State {
     pub tcp_streams: Vec<TcpStream>,
     /// Bookkeeping for releasing TCP stream records.
     pub tcp_table: TcpTable,
-    /// UDP stream indexes by conversation key.
-    pub udp: FastMap<(Endpoint, Endpoint), u32>,
+    /// UDP stream indexes by conversation key (bounded).
+    pub udp: UdpTable,
     /// Bytes held in TCP PDUs under reassembly, over all streams.
     pub reassembly_bytes: usize,
     /// The most bytes `reassembly_bytes` may reach; `None`:

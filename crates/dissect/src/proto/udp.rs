@@ -1,7 +1,7 @@
 //! UDP (RFC 768).
 
 use crate::field::{Base, FieldDef, FieldRef, FieldType};
-use crate::packet::{Span, Src, Value};
+use crate::packet::{Group, Severity, Span, Src, Value};
 use crate::proto::data;
 use crate::tvb::{Tvb, R};
 use crate::Cx;
@@ -109,8 +109,19 @@ pub fn dissect(cx: &mut Cx<'_>, tvb: Tvb<'_>) -> R<()> {
     let stream = match (cx.l3.src, cx.l3.dst) {
         (Some(s), Some(d)) => {
             let (key, _) = crate::state::conv_key((s, sport), (d, dport));
-            let next = cx.state.udp.len() as u32;
-            Some(*cx.state.udp.entry(key).or_insert(next))
+            let max = cx.state.tcp_table.limits.max_udp;
+            let (idx, forgot) = cx.state.udp.stream(key, cx.pkt.meta.number, max);
+            if forgot {
+                cx.pkt.expert(
+                    "udp",
+                    Severity::Warning,
+                    Group::Sequence,
+                    format_args!(
+                        "Conversation state limit reached: {max} UDP conversations remembered, the quarter least recently active forgotten (their later datagrams start new streams)"
+                    ),
+                );
+            }
+            Some(idx)
         }
         _ => None,
     };
