@@ -2604,6 +2604,31 @@ pub(crate) mod test_util {
         pkt
     }
 
+    /// Runs `f` on `payload` as frame `number` of a TCP conversation
+    /// between client 10.0.0.1:`ports.0` and server 10.0.0.2:`ports.1`,
+    /// sent by the client if `from_client`, else by the server.
+    pub fn tcp_segment(
+        state: &mut State,
+        number: u64,
+        from_client: bool,
+        ports: (u16, u16),
+        payload: &[u8],
+        f: impl FnOnce(&mut Cx<'_>, Tvb<'_>) -> crate::tvb::R<()>,
+    ) -> Packet {
+        run_with(state, number, 0, payload, |cx, t| {
+            let c = std::net::IpAddr::from([10, 0, 0, 1]);
+            let s = std::net::IpAddr::from([10, 0, 0, 2]);
+            if from_client {
+                (cx.l3.src, cx.l3.dst) = (Some(c), Some(s));
+                (cx.l4.sport, cx.l4.dport) = ports;
+            } else {
+                (cx.l3.src, cx.l3.dst) = (Some(s), Some(c));
+                (cx.l4.sport, cx.l4.dport) = (ports.1, ports.0);
+            }
+            f(cx, t)
+        })
+    }
+
     /// Runs `f` on `data` with fresh state.
     pub fn run(data: &[u8], f: impl FnOnce(&mut Cx<'_>, Tvb<'_>) -> crate::tvb::R<()>) -> Packet {
         run_with(&mut State::default(), 1, 0, data, f)

@@ -1242,20 +1242,9 @@ mod tests {
     use crate::proto::dns::test_util::*;
     use crate::State;
 
-    /// A TCP segment between 10.0.0.1:40000 (client) and 10.0.0.2:22.
+    /// A TCP segment between 10.0.0.1:40000 (client) and 10.0.0.2:PORT.
     fn seg(st: &mut State, n: u64, from_client: bool, payload: &[u8]) -> crate::Packet {
-        run_with(st, n, 0, payload, |cx, t| {
-            let c = std::net::IpAddr::from([10, 0, 0, 1]);
-            let s = std::net::IpAddr::from([10, 0, 0, 2]);
-            if from_client {
-                (cx.l3.src, cx.l3.dst) = (Some(c), Some(s));
-                (cx.l4.sport, cx.l4.dport) = (40000, PORT);
-            } else {
-                (cx.l3.src, cx.l3.dst) = (Some(s), Some(c));
-                (cx.l4.sport, cx.l4.dport) = (PORT, 40000);
-            }
-            dissect(cx, t)
-        })
+        tcp_segment(st, n, from_client, (40000, PORT), payload, dissect)
     }
 
     #[test]
