@@ -97,8 +97,13 @@ impl Drop for Proc {
     }
 }
 
-/// A loopback port free for both UDP and TCP right now.
+/// A loopback port free for both UDP and TCP right now, and never handed
+/// out before in this test process: tests run in parallel, and servers
+/// that bind with SO_REUSEPORT (wirelab dns, knotd) would otherwise share
+/// a port one test probed and freed while another test also got it.
 pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
     for _ in 0..100 {
         let Ok(u) = UdpSocket::bind("127.0.0.1:0") else {
             continue;
@@ -106,7 +111,8 @@ pub fn free_port() -> u16 {
         let Ok(addr) = u.local_addr() else {
             continue;
         };
-        if TcpListener::bind(("127.0.0.1", addr.port())).is_ok() {
+        if !given.contains(&addr.port()) && TcpListener::bind(("127.0.0.1", addr.port())).is_ok() {
+            given.push(addr.port());
             return addr.port();
         }
     }
