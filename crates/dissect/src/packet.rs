@@ -1349,34 +1349,12 @@ pub fn push_ipv4(out: &mut String, a: [u8; 4]) {
 
 /// Appends a 16-bit number in decimal, without allocating.
 pub fn push_u16(out: &mut String, v: u16) {
-    let mut buf = [0u8; 5];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    push_ascii(out, &buf[i..]);
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// Appends a number in decimal, without `core::fmt`.
 pub fn push_u64(out: &mut String, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    push_ascii(out, &buf[i..]);
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 #[cfg(test)]
