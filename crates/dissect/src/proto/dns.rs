@@ -2629,6 +2629,23 @@ pub(crate) mod test_util {
         })
     }
 
+    /// Runs `f` on `data` like [`run_with`], and also returns what it
+    /// asked of TCP (`cx.desegment`: where its PDU starts, bytes missing).
+    pub fn run_desegment(
+        state: &mut State,
+        number: u64,
+        data: &[u8],
+        f: impl FnOnce(&mut Cx<'_>, Tvb<'_>) -> crate::tvb::R<()>,
+    ) -> (Packet, Option<crate::Desegment>) {
+        let mut asked = None;
+        let p = run_with(state, number, 0, data, |cx, t| {
+            f(cx, t)?;
+            asked = cx.desegment;
+            Ok(())
+        });
+        (p, asked)
+    }
+
     /// Runs `f` on `data` with fresh state.
     pub fn run(data: &[u8], f: impl FnOnce(&mut Cx<'_>, Tvb<'_>) -> crate::tvb::R<()>) -> Packet {
         run_with(&mut State::default(), 1, 0, data, f)

@@ -1846,12 +1846,7 @@ Hypertext Transfer Protocol
             })
         );
         // `dissect` passes the request to TCP, which marks the segment.
-        let mut asked = None;
-        let p = run_with(&mut State::default(), 1, 0, &d, |cx, t| {
-            dissect(cx, t)?;
-            asked = cx.desegment;
-            Ok(())
-        });
+        let (p, asked) = run_desegment(&mut State::default(), 1, &d, dissect);
         assert_eq!(
             asked,
             Some(crate::Desegment {
@@ -1861,17 +1856,11 @@ Hypertext Transfer Protocol
         );
         assert_eq!(p.cols.info, "HTTP/1.1 200 OK ");
         // Headers cut short.
-        let mut asked = None;
-        let p = run_with(
+        let (p, asked) = run_desegment(
             &mut State::default(),
             1,
-            0,
             b"GET / HTTP/1.1\r\nHost: x\r\n",
-            |cx, t| {
-                dissect(cx, t)?;
-                asked = cx.desegment;
-                Ok(())
-            },
+            dissect,
         );
         assert_eq!(
             asked,
@@ -1896,12 +1885,7 @@ Hypertext Transfer Protocol
         assert_eq!(p.protocols, "http:data");
         assert_eq!(p.cols.info, "");
         // A request line without a version waits for its headers.
-        let mut asked = None;
-        run_with(&mut st, 4, 0, b"GET /cgi-bin/x?a=b\r\n", |cx, t| {
-            dissect(cx, t)?;
-            asked = cx.desegment;
-            Ok(())
-        });
+        let (_, asked) = run_desegment(&mut st, 4, b"GET /cgi-bin/x?a=b\r\n", dissect);
         assert_eq!(
             asked,
             Some(crate::Desegment {

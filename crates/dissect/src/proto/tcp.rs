@@ -794,6 +794,13 @@ fn release_if_finished(cx: &mut Cx<'_>, si: usize, flags: u16) {
 /// looked at again after about `live / SWEEP_STEP` segments.
 const SWEEP_STEP: usize = 2;
 
+/// The record in `slot` if it still holds stream `index` (a queue entry
+/// is stale once its stream was released or its slot reused).
+fn live<'c>(cx: &'c Cx<'_>, slot: usize, index: u32) -> Option<&'c TcpStream> {
+    let st = cx.state.tcp_streams.get(slot)?;
+    (st.index == index && cx.state.tcp.get(&st.key) == Some(&slot)).then_some(st)
+}
+
 /// Releases the records of streams that ended [`ConvLimits::grace`]
 /// seconds ago, or went idle for [`ConvLimits::idle`] seconds (capture
 /// time), with [`ConvLimits::quiet_packets`] segments of other streams
@@ -810,13 +817,10 @@ fn sweep(cx: &mut Cx<'_>) -> u8 {
         let Some((slot, index)) = cx.state.tcp_table.queue.pop_front() else {
             break;
         };
-        let Some(st) = cx.state.tcp_streams.get(slot) else {
-            continue;
-        };
-        if st.index != index || cx.state.tcp.get(&st.key) != Some(&slot) {
+        let Some(st) = live(cx, slot, index) else {
             // Released already, or its slot taken by a newer stream.
             continue;
-        }
+        };
         let quiet = super::frame::sub_time(now, st.prev_ts).0;
         let due = if st.ended { lim.grace } else { lim.idle };
         let packets = cx.state.tcp_table.packets - st.last_packet;
@@ -840,12 +844,10 @@ fn evict(cx: &mut Cx<'_>) -> u8 {
         let Some((slot, index)) = cx.state.tcp_table.queue.pop_front() else {
             break;
         };
-        let Some(st) = cx.state.tcp_streams.get(slot) else {
+        let Some(st) = live(cx, slot, index) else {
+            // Released already, or its slot taken by a newer stream.
             continue;
         };
-        if st.index != index || cx.state.tcp.get(&st.key) != Some(&slot) {
-            continue;
-        }
         let rank = (!st.ended, st.prev_ts, slot);
         if best.is_none_or(|b| rank < b) {
             best = Some(rank);

@@ -2651,12 +2651,7 @@ mod tests {
         // TCP for the 80 bytes still missing, and reads it once whole.
         let mut rec = vec![23, 3, 3, 0, 100];
         rec.extend(std::iter::repeat_n(0xab, 100));
-        let mut asked = None;
-        run_with(&mut st, 1, 0, &rec[..25], |cx, t| {
-            dissect(cx, t)?;
-            asked = cx.desegment;
-            Ok(())
-        });
+        let (_, asked) = run_desegment(&mut st, 1, &rec[..25], dissect);
         assert_eq!(
             asked,
             Some(crate::Desegment {
@@ -2670,12 +2665,7 @@ mod tests {
         // shown, TCP keeps the rest.
         let mut two = vec![21, 3, 3, 0, 2, 1, 0];
         two.extend_from_slice(&rec[..10]);
-        let mut asked = None;
-        let p = run_with(&mut st, 3, 0, &two, |cx, t| {
-            dissect(cx, t)?;
-            asked = cx.desegment;
-            Ok(())
-        });
+        let (p, asked) = run_desegment(&mut st, 3, &two, dissect);
         assert_eq!(
             p.cols.info,
             "Alert (Level: Warning, Description: Close Notify)"
