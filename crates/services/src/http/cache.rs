@@ -284,6 +284,14 @@ mod tests {
         Stamp::of(&f.metadata().expect("fstat"))
     }
 
+    /// `s` as if the file had changed 10 s ago (settled, so kept).
+    fn aged(s: Stamp) -> Stamp {
+        Stamp {
+            ctime: (s.ctime.0 - 10, 0),
+            ..s
+        }
+    }
+
     #[test]
     fn settled_needs_a_second() {
         let s = Stamp {
@@ -318,10 +326,7 @@ mod tests {
         assert_eq!(cache.data(&f, &s, &v).expect("data"), &b"first"[..]);
         assert!(cache.get(&s).is_some_and(|c| c.data.is_none()));
         // Pretend the change was long ago: now its bytes are kept.
-        let old = Stamp {
-            ctime: (s.ctime.0 - 10, 0),
-            ..s
-        };
+        let old = aged(s);
         assert_eq!(cache.data(&f, &old, &v).expect("data"), &b"first"[..]);
         assert_eq!(
             cache.get(&old).and_then(|c| c.data.clone()).as_deref(),
@@ -350,11 +355,7 @@ mod tests {
             let p = t.0.join(format!("f{i}"));
             std::fs::write(&p, [i as u8; 100]).expect("write");
             let f = Arc::new(File::open(&p).expect("open"));
-            let s = stamp_of(&f);
-            let s = Stamp {
-                ctime: (s.ctime.0 - 10, 0),
-                ..s
-            };
+            let s = aged(stamp_of(&f));
             let v = cache.validators(&s);
             assert_eq!(cache.data(&f, &s, &v).expect("data"), &[i as u8; 100][..]);
             let (n, bytes) = cache.usage();
@@ -364,11 +365,7 @@ mod tests {
         let p = t.0.join("big");
         std::fs::write(&p, [7u8; 101]).expect("write");
         let f = Arc::new(File::open(&p).expect("open"));
-        let s = stamp_of(&f);
-        let s = Stamp {
-            ctime: (s.ctime.0 - 10, 0),
-            ..s
-        };
+        let s = aged(stamp_of(&f));
         let v = cache.validators(&s);
         assert_eq!(cache.data(&f, &s, &v).expect("data").len(), 101);
         assert!(cache.get(&s).is_none());
